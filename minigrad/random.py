@@ -1,0 +1,60 @@
+"""minigrad's own seeded random generator, so that runs repeat (``manual_seed``)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class Generator:
+    """A source of random numbers, like ``torch.Generator``.
+
+    Wraps a NumPy ``Generator`` (PCG64). ``manual_seed`` makes its stream repeatable.
+    """
+
+    def __init__(self, device: str = "cpu") -> None:
+        self._seed = int(np.random.SeedSequence().entropy) % 2**63  # type: ignore[operator]
+        self.rng = np.random.default_rng(self._seed)
+
+    def manual_seed(self, seed: int) -> Generator:
+        """Reseed the generator and return it."""
+        seed = int(seed)
+        if seed < 0:
+            seed += 2**64  # PyTorch accepts negative seeds and wraps them
+        self._seed = seed
+        self.rng = np.random.default_rng(seed)
+        return self
+
+    def initial_seed(self) -> int:
+        return self._seed
+
+    def seed(self) -> int:
+        """Reseed from fresh entropy and return the new seed."""
+        self.manual_seed(int(np.random.SeedSequence().entropy) % 2**63)  # type: ignore[operator]
+        return self._seed
+
+    def get_state(self) -> dict:
+        return self.rng.bit_generator.state  # type: ignore[no-any-return]
+
+    def set_state(self, state: dict) -> None:
+        self.rng.bit_generator.state = state
+
+
+default_generator = Generator()
+
+
+def manual_seed(seed: int) -> Generator:
+    """Seed minigrad's default generator (used by ``rand``, ``randn``, ``nn.init``, ...)."""
+    return default_generator.manual_seed(seed)
+
+
+def seed() -> int:
+    return default_generator.seed()
+
+
+def initial_seed() -> int:
+    return default_generator.initial_seed()
+
+
+def get_rng(generator: Generator | None = None) -> np.random.Generator:
+    """The NumPy generator behind ``generator``, or behind the default generator."""
+    return (default_generator if generator is None else generator).rng
