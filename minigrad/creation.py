@@ -19,7 +19,7 @@ def as_array(data: Any, dtype: Any = None, copy: bool = True) -> np.ndarray:
     """Convert ``data`` to an array with PyTorch's dtype inference.
 
     Python floats become the default dtype, Python ints int64 and bools bool; NumPy arrays
-    and scalars keep their dtype.
+    and scalars keep their dtype. An explicit ``dtype`` wins.
     """
     if isinstance(data, Tensor):
         array = data._data
@@ -31,18 +31,18 @@ def as_array(data: Any, dtype: Any = None, copy: bool = True) -> np.ndarray:
         except ValueError as error:
             raise ValueError(f"tensor(): cannot build a tensor from {type(data).__name__} "
                              f"data: {error}") from None
-        if array.dtype.kind == "f":
-            array = array.astype(dtypes.get_default_dtype(), copy=False)
-        elif array.dtype.kind in "iu":
-            array = array.astype(dtypes.int64, copy=False)
-        elif array.size == 0 and array.dtype.kind not in "b":
-            array = array.astype(dtypes.get_default_dtype(), copy=False)
-    if array.dtype.kind not in "fiub" or array.dtype not in dtypes._SUPPORTED:
         if dtype is None:
-            raise TypeError(f"tensor(): can't convert data of dtype {array.dtype} "
-                            "(supported: float16/32/64, int8/16/32/64, uint8, bool)")
+            if array.dtype.kind == "f" or (array.size == 0 and array.dtype.kind != "b"):
+                dtype = dtypes.get_default_dtype()
+            elif array.dtype.kind in "iu":
+                dtype = dtypes.int64
     if dtype is not None:
+        if array.dtype.kind not in "fiub":
+            raise TypeError(f"tensor(): can't convert data of dtype {array.dtype}")
         return array.astype(dtypes.as_dtype(dtype), copy=copy)
+    if array.dtype not in dtypes._SUPPORTED:
+        raise TypeError(f"tensor(): can't convert data of dtype {array.dtype} "
+                        "(supported: float16/32/64, int8/16/32/64, uint8, bool)")
     return array.copy() if copy else array
 
 
@@ -78,14 +78,17 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     """Like ``tensor`` but shares memory with a NumPy array or tensor when it can."""
     if isinstance(data, Tensor) and (dtype is None or dtypes.as_dtype(dtype) == data.dtype):
         return data
-    return _new(as_array(data, dtype, copy=False))
+    array = as_array(data, dtype, copy=False)
+    out = _new(array)
+    out._vc[2] = array is data  # the caller holds the array: lock it while saved
+    return out
 
 
 def from_numpy(array: np.ndarray) -> Tensor:
     """A tensor sharing memory with a NumPy array (the dtype is kept)."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy: expected np.ndarray, got {type(array).__name__}")
-    return _new(as_array(array, copy=False))
+    return as_tensor(array)
 
 
 def _shape(size: tuple[Any, ...], name: str) -> tuple[int, ...]:

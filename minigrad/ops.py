@@ -90,6 +90,14 @@ def _broadcast_error(name: str, a: Tensor, b: Tensor) -> RuntimeError:
                         "broadcast together")
 
 
+def _cross(a: Tensor, b: Tensor) -> tuple[Tensor, ...]:
+    """What a product-like formula reads: each operand only if the other needs a gradient
+    (so ``h.mul_(3)`` saves nothing of ``h`` and leaves its history usable)."""
+    if a._requires_grad:
+        return (b, a) if b._requires_grad else (b,)
+    return (a,)
+
+
 def _binary(name: str, node_type: type, ufunc: Callable[..., Any], input: Any, other: Any,
             save: bool) -> Tensor:
     a, b, x, y = _operands(name, input, other)
@@ -97,7 +105,7 @@ def _binary(name: str, node_type: type, ufunc: Callable[..., Any], input: Any, o
         data = ufunc(x, y)
     except ValueError:
         raise _broadcast_error(name, a, b) from None
-    return record(node_type, data, (a, b), save=(a, b) if save else ())
+    return record(node_type, data, (a, b), save=_cross(a, b) if save else ())
 
 
 # ---------------------------------------------------------------------- arithmetic
@@ -156,7 +164,7 @@ def div(input: Any, other: Any, rounding_mode: str | None = None) -> Tensor:
             data = np.true_divide(x, y)
         except ValueError:
             raise _broadcast_error("div", a, b) from None
-    return record(DivBackward0, data, (a, b), save=(a, b))
+    return record(DivBackward0, data, (a, b), save=(b, a) if b._requires_grad else (b,))
 
 
 true_divide = divide = div
@@ -443,7 +451,7 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
         raise RuntimeError(f"matmul: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be "
                            f"multiplied ({x.shape[-1]} != "
                            f"{y.shape[-2] if y.ndim > 1 else y.shape[0]})") from None
-    return record(MmBackward0, data, (a, b), save=(a, b))
+    return record(MmBackward0, data, (a, b), save=_cross(a, b))
 
 
 def mm(input: Tensor, mat2: Tensor) -> Tensor:
@@ -489,7 +497,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
                            f"{x.dtype}, {w.dtype} and {b.dtype}")
     data = x @ w.T
     data += b
-    return record(AddmmBackward0, data, (input, weight, bias), save=(input, weight))
+    return record(AddmmBackward0, data, (input, weight, bias), save=_cross(input, weight))
 
 
 # ---------------------------------------------------------------------- reductions
@@ -530,10 +538,12 @@ def sum(input: Tensor, dim: Dim = None, keepdim: bool = False, *, dtype: Any = N
     input = _tensor("sum", input)
     if dtype is not None:
         input = cast(input, dtypes.as_dtype(dtype))
-    axes = _dims("sum", dim, input.ndim)
     x = input._data
-    data = np.sum(x, axis=axes, keepdims=keepdim, dtype=np.int64 if x.dtype.kind in "iub"
-                  else None)
+    if dim is None and not keepdim:  # the common case, kept cheap
+        data = x.sum(dtype=np.int64 if x.dtype.kind in "iub" else None)
+        return record(SumBackward1, data, (input,), (), False)
+    axes = _dims("sum", dim, input.ndim)
+    data = x.sum(axis=axes, keepdims=keepdim, dtype=np.int64 if x.dtype.kind in "iub" else None)
     return record(SumBackward1, data, (input,), axes, keepdim)
 
 
@@ -690,11 +700,16 @@ def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
     if idx.dtype.kind not in "iu" or idx.ndim != input.ndim:
         raise RuntimeError(f"gather(): index must be an integer tensor with as many dims as "
                            f"input {tuple(input.shape)}, got {idx.dtype} {tuple(idx.shape)}")
-    try:
-        data = np.take_along_axis(input._data, idx, axis)
-    except (IndexError, ValueError) as error:
-        raise RuntimeError(f"gather(): index {tuple(idx.shape)} does not fit input "
-                           f"{tuple(input.shape)} along dim {dim}: {error}") from None
+    if builtins.any(n > size for i, (n, size) in enumerate(zip(idx.shape, input.shape))
+                    if i != axis):
+        raise RuntimeError(f"gather(): index {tuple(idx.shape)} must be no larger than input "
+                           f"{tuple(input.shape)} apart from dim {dim}")
+    size = input.shape[axis] if input.ndim else 1
+    if idx.size and (idx.min() < 0 or idx.max() >= size):
+        bad = idx.min() if idx.min() < 0 else idx.max()
+        raise RuntimeError(f"gather(): index {bad} is out of bounds for dim {dim} with size "
+                           f"{size}")
+    data = input._data[_along(idx, axis)]
     return record(GatherBackward0, data, (input,), axis, idx, True)
 
 
@@ -711,7 +726,13 @@ def _scatter_add(shape: tuple[int, ...], dim: int, index: np.ndarray, values: Te
 
 
 def _along(index: np.ndarray, dim: int) -> tuple[Any, ...]:
-    """The fancy index that selects ``index`` along ``dim`` (as take_along_axis does)."""
+    """The fancy index that selects ``index`` along ``dim``, as ``torch.gather`` does.
+
+    Unlike ``np.take_along_axis`` it does not broadcast: an index smaller than the input in
+    the other dims selects only its own positions there.
+    """
+    if index.ndim == 0:  # a 0-d tensor has a single position
+        return ()
     grids = list(np.indices(index.shape, sparse=True))
     grids[dim] = index
     return tuple(grids)
@@ -745,13 +766,13 @@ def _arg(name: str, pick: Callable[..., Any], input: Tensor, dim: int | None,
 
 # ---------------------------------------------------------------------- softmax family
 @derivative
-def SoftmaxBackward0(xp, grad, out, inputs, needs, dim):
-    return (out * (grad - xp.sum(grad * out, (dim,), True)),)
+def SoftmaxBackward0(xp, grad, out, inputs, needs, axes):
+    return (out * (grad - xp.sum(grad * out, axes, True)),)
 
 
 @derivative
-def LogSoftmaxBackward0(xp, grad, out, inputs, needs, dim):
-    return (grad - xp.exp(out) * xp.sum(grad, (dim,), True),)
+def LogSoftmaxBackward0(xp, grad, out, inputs, needs, axes):
+    return (grad - xp.exp(out) * xp.sum(grad, axes, True),)
 
 
 @derivative
@@ -772,7 +793,10 @@ def _logsumexp(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
         return np.log(np.sum(np.exp(x - peak), axis=axes, keepdims=True)) + peak
 
 
-def _softmax_input(name: str, input: Tensor, dim: int | None, dtype: Any) -> tuple[Tensor, int]:
+def _softmax_input(name: str, input: Tensor, dim: int | None,
+                   dtype: Any) -> tuple[Tensor, tuple[int, ...]]:
+    """The input (cast to ``dtype``) and the axes to normalise over: ``(dim,)``, or ``()``
+    for a 0-d tensor."""
     input = _tensor(name, input)
     if dtype is not None:
         input = cast(input, dtypes.as_dtype(dtype))
@@ -780,25 +804,24 @@ def _softmax_input(name: str, input: Tensor, dim: int | None, dtype: Any) -> tup
     if dim is None:
         raise TypeError(f"{name}(): missing the 'dim' argument (PyTorch's implicit dim "
                         "choice is deprecated; pass dim explicitly)")
-    (axis,) = _dims(name, dim, input.ndim) or (0,)
-    return input, axis
+    return input, _dims(name, dim, input.ndim)
 
 
 def softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
     """``exp(x) / sum(exp(x))`` along ``dim``, computed stably."""
-    input, axis = _softmax_input("softmax", input, dim, dtype)
+    input, axes = _softmax_input("softmax", input, dim, dtype)
     x = input._data
-    shifted = np.exp(x - _shift(x, (axis,)))
-    data = shifted / np.sum(shifted, axis=axis, keepdims=True)
-    return record(SoftmaxBackward0, data, (input,), axis, save_out=True)
+    shifted = np.exp(x - _shift(x, axes))
+    data = shifted / np.sum(shifted, axis=axes, keepdims=True)
+    return record(SoftmaxBackward0, data, (input,), axes, save_out=True)
 
 
 def log_softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
     """``x - logsumexp(x)`` along ``dim``, computed stably."""
-    input, axis = _softmax_input("log_softmax", input, dim, dtype)
+    input, axes = _softmax_input("log_softmax", input, dim, dtype)
     x = input._data
-    data = x - _logsumexp(x, (axis,))
-    return record(LogSoftmaxBackward0, data, (input,), axis, save_out=True)
+    data = x - _logsumexp(x, axes)
+    return record(LogSoftmaxBackward0, data, (input,), axes, save_out=True)
 
 
 def logsumexp(input: Tensor, dim: Dim, keepdim: bool = False) -> Tensor:
@@ -1376,6 +1399,14 @@ def _sum_to(x: Any, shape: tuple[int, ...]) -> Any:
     return np.sum(x, axis=axes, keepdims=True).reshape(shape) if axes else x.reshape(shape)
 
 
+def _expand(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """``x`` broadcast to ``shape`` as a new array (cheaper than np.broadcast_to's wrapper
+    on small arrays, and the result is writable)."""
+    out = np.empty(shape, dtype=x.dtype)
+    out[...] = x
+    return out
+
+
 def _array_scatter_add(shape: tuple[int, ...], dim: int, index: np.ndarray,
                        values: np.ndarray) -> np.ndarray:
     data = np.zeros(shape, dtype=values.dtype)
@@ -1395,9 +1426,9 @@ def _array_index_add(shape: tuple[int, ...], index: Any, values: np.ndarray) -> 
 ARRAY_XP = SimpleNamespace(
     exp=np.exp, log=np.log, sin=np.sin, cos=np.cos, sign=np.sign, where=np.where,
     sum=lambda x, axes, keepdim: np.sum(x, axis=axes, keepdims=keepdim),
-    broadcast_to=np.broadcast_to, swapaxes=np.swapaxes, transpose=np.transpose,
+    broadcast_to=_expand, swapaxes=np.swapaxes, transpose=np.transpose,
     sum_to=_sum_to, cast=lambda x, dtype: x.astype(dtype),
-    take_along_axis=np.take_along_axis, scatter_add=_array_scatter_add,
+    take_along_axis=lambda x, index, dim: x[_along(index, dim)], scatter_add=_array_scatter_add,
     index_add=_array_index_add,
 )
 """NumPy, as backward formulas see it during an ordinary backward."""

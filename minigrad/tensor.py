@@ -8,7 +8,9 @@ topological order (see ``minigrad/autograd/engine.py``).
 
 from __future__ import annotations
 
+import itertools
 import numbers
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -23,45 +25,95 @@ class Node:
     """One recorded op: the ``grad_fn`` of the tensor it produced.
 
     Subclasses are made by :func:`derivative`, one per backward formula, and are named like
-    PyTorch's (``MulBackward0``). ``inputs`` holds the op's input tensors, ``needs`` which
-    of them require grad, ``saved`` the op's extra arguments, and ``versions`` the version
-    counter and version of each tensor whose array the formula reads, so that an in-place
-    change made before ``backward()`` is caught. After backward without ``retain_graph`` the node is
-    released: ``inputs`` becomes None and its arrays can be freed.
+    PyTorch's (``MulBackward0``). A node holds:
+
+    - ``inputs``: the op's input tensors (their values feed the formula);
+    - ``edges``: where each input's gradient goes, fixed when the op ran: the input's own
+      node, the input itself if it is a leaf that requires grad, or None;
+    - ``needs``: which inputs require grad; ``saved``: the op's extra arguments; ``out``:
+      the output array, for formulas that read it;
+    - ``versions``: a ``(counter, version, array)`` triple for each array the formula reads,
+      so that an in-place change made before ``backward()`` is caught;
+    - ``sequence``: its creation number, which orders the backward pass;
+    - ``hooks`` and ``retained``: hooks and ``retain_grad`` of the output tensor.
+
+    Backward without ``retain_graph`` releases the node (its arrays can be freed); so does
+    the node's deletion.
     """
 
-    __slots__ = ("inputs", "needs", "saved", "versions", "locked")
+    __slots__ = ("inputs", "edges", "needs", "saved", "out", "versions", "sequence", "hooks",
+                 "retained")
     formula: Callable[..., tuple[Any, ...]]
 
-    def __init__(self, inputs: tuple[Tensor, ...], needs: tuple[bool, ...],
-                 saved: tuple[Any, ...], versions: tuple[Any, ...]) -> None:
+    def __init__(self, inputs: tuple[Tensor, ...], edges: tuple[Any, ...],
+                 needs: tuple[bool, ...], saved: tuple[Any, ...], out: np.ndarray | None,
+                 versions: tuple[Any, ...]) -> None:
         self.inputs: tuple[Tensor, ...] | None = inputs
+        self.edges = edges
         self.needs = needs
         self.saved = saved
+        self.out = out
         self.versions = versions
-        self.locked: list[np.ndarray] = []
+        self.sequence = next(_sequence)
+        self.hooks: list[Callable[[Tensor], Tensor | None]] | None = None
+        self.retained: Any = None
 
     def name(self) -> str:
         """The op's name, as PyTorch gives it (``"MulBackward0"``)."""
         return type(self).__name__
 
     @property
-    def next_functions(self) -> tuple[tuple[Node | None, int], ...]:
-        """The nodes this node passes gradients to (None for inputs without grad)."""
-        if self.inputs is None:
-            return ()
-        return tuple((t.grad_fn, 0) for t in self.inputs)
+    def next_functions(self) -> tuple[tuple[Any, int], ...]:
+        """Where this node passes gradients: nodes, ``AccumulateGrad`` for leaves, or None."""
+        return tuple((AccumulateGrad(edge) if isinstance(edge, Tensor) else edge, 0)
+                     for edge in self.edges)
 
     def release(self) -> None:
-        """Drop the saved tensors and make their arrays writable again."""
+        """Drop the inputs and saved values; unlock arrays no other live node saves."""
         self.inputs = None
         self.saved = ()
-        for array in self.locked:
-            array.flags.writeable = True
-        self.locked = []
+        self.out = None
+        for counter, _, array in self.versions:
+            counter[1] -= 1
+            if counter[2] and counter[1] == 0:
+                _set_writeable(array, True)
+        self.versions = ()
+
+    def __del__(self) -> None:
+        if self.versions:
+            self.release()
 
     def __repr__(self) -> str:
         return f"<{self.name()} object at {id(self):#x}>"
+
+
+class AccumulateGrad:
+    """Stands for a leaf in ``next_functions``: the gradient is accumulated into it."""
+
+    def __init__(self, variable: Tensor) -> None:
+        self.variable = variable
+
+    def name(self) -> str:
+        return "AccumulateGrad"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, AccumulateGrad) and other.variable is self.variable
+
+    def __hash__(self) -> int:
+        return id(self.variable)
+
+    def __repr__(self) -> str:
+        return f"<AccumulateGrad object at {id(self):#x}>"
+
+
+_sequence = itertools.count()
+
+
+def _set_writeable(array: np.ndarray, flag: bool) -> None:
+    try:
+        array.setflags(write=flag)
+    except ValueError:  # a view of a read-only array stays read-only
+        pass
 
 
 def derivative(formula: Callable[..., tuple[Any, ...]]) -> type[Node]:
@@ -91,7 +143,7 @@ class Tensor:
     tensor([2., 4.])
     """
 
-    __slots__ = ("_data", "_requires_grad", "grad", "grad_fn", "_vc", "_hooks",
+    __slots__ = ("_data", "_requires_grad", "grad", "grad_fn", "_vc", "hooks",
                  "_retains_grad", "__weakref__")
     if TYPE_CHECKING:  # the op methods are attached below, from minigrad.ops
         def __getattr__(self, name: str) -> Any: ...
@@ -105,8 +157,8 @@ class Tensor:
         self._data = as_array(data, dtype, copy=False)
         self.grad: Tensor | None = None
         self.grad_fn: Node | None = None
-        self._vc = [0]
-        self._hooks: list[Callable[[Tensor], Tensor | None]] | None = None
+        self._vc = [0, 0, not isinstance(data, Tensor) and self._data is data]
+        self.hooks: list[Callable[[Tensor], Tensor | None]] | None = None  # leaves' hooks
         self._retains_grad = False
         self._requires_grad = False
         if requires_grad:
@@ -120,7 +172,11 @@ class Tensor:
 
     @data.setter
     def data(self, value: Tensor | np.ndarray) -> None:
-        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
+        if isinstance(value, Tensor):
+            self._data = value._data
+        else:
+            self._data = np.asarray(value)
+            self._vc[2] = True
 
     @property
     def requires_grad(self) -> bool:
@@ -217,19 +273,22 @@ class Tensor:
         return self._data.tolist()
 
     def numpy(self) -> np.ndarray:
-        """The underlying array, shared with the tensor (no copy)."""
+        """The underlying array, shared with the tensor (no copy).
+
+        While a graph saves this array for backward, it is read-only.
+        """
         if self._requires_grad:
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. "
                 "Use tensor.detach().numpy() instead.")
-        return self._data
+        return _escape(self)
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         if self._requires_grad:
             raise RuntimeError(
                 "Can't convert a Tensor that requires grad to a NumPy array. "
                 "Use tensor.detach().numpy() instead.")
-        return self._data if dtype is None else self._data.astype(dtype)
+        return _escape(self) if dtype is None else self._data.astype(dtype)
 
     def __float__(self) -> float:
         return float(self.item())
@@ -273,8 +332,9 @@ class Tensor:
         """Keep ``.grad`` for this non-leaf tensor after ``backward()``."""
         if not self._requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-        if self.grad_fn is not None:
+        if self.grad_fn is not None and not self._retains_grad:
             self._retains_grad = True
+            self.grad_fn.retained = weakref.ref(self)
 
     @property
     def retains_grad(self) -> bool:
@@ -289,10 +349,11 @@ class Tensor:
         if not self._requires_grad:
             raise RuntimeError(
                 "cannot register a hook on a tensor that doesn't require gradient")
-        if self._hooks is None:
-            self._hooks = []
-        self._hooks.append(hook)
-        return _RemovableHandle(self._hooks, hook)
+        owner: Any = self if self.grad_fn is None else self.grad_fn
+        if owner.hooks is None:
+            owner.hooks = []
+        owner.hooks.append(hook)
+        return _RemovableHandle(owner.hooks, hook)
 
     def backward(self, gradient: Tensor | None = None, retain_graph: bool | None = None,
                  create_graph: bool = False, inputs: Sequence[Tensor] | None = None) -> None:
@@ -309,10 +370,8 @@ class Tensor:
         inputs : sequence of Tensor, optional
             Accumulate only into these tensors' ``.grad``.
         """
-        from minigrad.autograd.engine import backward
-
-        backward([self], None if gradient is None else [gradient], retain_graph,
-                 create_graph, inputs)
+        _backward([self], None if gradient is None else [gradient], retain_graph,
+                  create_graph, inputs)
 
     # ------------------------------------------------------------------ dtype
     def to(self, *args: Any, **kwargs: Any) -> Tensor:
@@ -478,6 +537,15 @@ class _RemovableHandle:
             self._hooks.remove(self._hook)
 
 
+def _escape(tensor: Tensor) -> np.ndarray:
+    """Hand the array to the user: from now on, saving it for backward locks it."""
+    counter = tensor._vc
+    counter[2] = True
+    if counter[1]:
+        _set_writeable(tensor._data, False)
+    return tensor._data
+
+
 def _new(data: np.ndarray) -> Tensor:
     """Wrap an array in a leaf tensor without checks (internal fast path)."""
     out = Tensor.__new__(Tensor)
@@ -485,10 +553,18 @@ def _new(data: np.ndarray) -> Tensor:
     out._requires_grad = False
     out.grad = None
     out.grad_fn = None
-    out._vc = [0]
-    out._hooks = None
+    out._vc = [0, 0, False]  # version, number of nodes saving the array, array escaped
+    out.hooks = None
     out._retains_grad = False
     return out
+
+
+def _edge(tensor: Tensor) -> Any:
+    """Where a gradient for ``tensor`` goes: its node, itself if a leaf needing grad, or None."""
+    node = tensor.grad_fn
+    if node is not None:
+        return node
+    return tensor if tensor._requires_grad else None
 
 
 def record(node_type: type[Node], data: Any, inputs: tuple[Tensor, ...], *saved: Any,
@@ -497,28 +573,38 @@ def record(node_type: type[Node], data: Any, inputs: tuple[Tensor, ...], *saved:
 
     ``save`` names the input tensors whose arrays the backward formula reads, and
     ``save_out`` says whether it reads the output's. Their versions are recorded, so that
-    an in-place change before ``backward()`` raises, and their arrays are made read-only
-    while the node lives, so that writing into them through ``numpy()`` fails loudly
-    instead of silently corrupting the gradient.
+    an in-place change before ``backward()`` raises. An array the user can reach directly
+    (through ``numpy()`` or ``from_numpy``) is made read-only while a node saves it, so
+    that writing into it fails loudly instead of silently corrupting the gradient.
     """
     if type(data) is not np.ndarray:
         data = np.asarray(data)
     out = _new(data)
     if not _mode.enabled:
         return out
-    needs = tuple([t._requires_grad for t in inputs])
-    if True not in needs:
-        return out
+    if len(inputs) == 2:  # the common case, spelled out for speed
+        first, second = inputs
+        needs: tuple[bool, ...] = (first._requires_grad, second._requires_grad)
+        if not (needs[0] or needs[1]):
+            return out
+        edges: tuple[Any, ...] = (_edge(first), _edge(second))
+    else:
+        needs = tuple([t._requires_grad for t in inputs])
+        if True not in needs:
+            return out
+        edges = tuple([_edge(t) for t in inputs])
     if save_out:
         save = (*save, out)
-    node = node_type(inputs, needs, saved, tuple([(t._vc, t._vc[0]) for t in save]))
-    for tensor in save:
-        array = tensor._data
-        if array.flags.writeable:
-            array.flags.writeable = False
-            node.locked.append(array)
+    versions = ()
+    if save:
+        for tensor in save:
+            counter = tensor._vc
+            counter[1] += 1
+            if counter[2]:
+                _set_writeable(tensor._data, False)
+        versions = tuple([(t._vc, t._vc[0], t._data) for t in save])
+    out.grad_fn = node_type(inputs, edges, needs, saved, data if save_out else None, versions)
     out._requires_grad = True
-    out.grad_fn = node
     return out
 
 
@@ -533,7 +619,18 @@ def is_scalar(obj: Any) -> bool:
 
 # Imported last: both build on Tensor (record reads the grad mode, methods call the ops).
 from minigrad import ops  # noqa: E402
+from minigrad.autograd.engine import backward as _backward  # noqa: E402
 from minigrad.autograd.grad_mode import _mode  # noqa: E402
+
+# Operators that are the op itself: one call less on the hottest path.
+Tensor.__add__ = ops.add  # type: ignore[assignment]
+Tensor.__sub__ = ops.sub  # type: ignore[assignment]
+Tensor.__mul__ = ops.mul  # type: ignore[assignment]
+Tensor.__truediv__ = ops.div  # type: ignore[assignment]
+Tensor.__matmul__ = ops.matmul  # type: ignore[assignment]
+Tensor.__pow__ = ops.pow  # type: ignore[assignment]
+Tensor.__neg__ = ops.neg  # type: ignore[assignment]
+Tensor.__getitem__ = ops.getitem  # type: ignore[assignment]
 
 # Methods that are the op of the same name with the tensor as first argument.
 for _name in (

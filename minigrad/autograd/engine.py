@@ -1,13 +1,14 @@
 """The backward pass: reverse-mode chain rule over the recorded graph.
 
-1. Order the tensors that lead to the roots topologically, by an iterative depth-first
-   search (no recursion, so a chain of 100,000 ops is fine).
-2. Walk them from the roots down. Each tensor's gradient is complete when it is reached,
-   because every consumer comes earlier in the order. Run the tensor's hooks; a leaf
-   then accumulates it into ``.grad``, a non-leaf hands it to its node's backward formula,
-   whose results are summed back to each input's shape and dtype and added to the
-   inputs' gradients.
+1. Collect the nodes that lead to the roots by following each node's edges (an iterative
+   walk: no recursion, so a chain of 100,000 ops is fine), and order them topologically
+   by their sequence numbers.
+2. Walk the nodes from the roots down. A node's gradient is complete when it is reached,
+   because every consumer comes earlier in the order. Run its output's hooks, call its
+   backward formula, sum each result back to its input's shape and dtype, and add it to
+   the gradient of the edge it goes to.
 3. Free each node as soon as it has passed its gradient on, unless ``retain_graph``.
+4. Finally, accumulate into each leaf's ``.grad`` the total its edges received.
 """
 
 from __future__ import annotations
@@ -17,67 +18,74 @@ from typing import Any
 
 import numpy as np
 
-from minigrad.autograd.grad_mode import set_grad_enabled
+from minigrad.autograd.grad_mode import _mode
 from minigrad import ops
-from minigrad.tensor import Tensor, _new
+from minigrad.tensor import Node, Tensor, _edge, _new
 
 
-def _toposort(roots: Sequence[Tensor]) -> list[Tensor]:
-    """Tensors requiring grad that the roots depend on, each after all its consumers."""
-    order: list[Tensor] = []
+def _collect(edges: Sequence[Any]) -> tuple[list[Node], list[Tensor]]:
+    """The nodes the roots depend on, in topological order (each before the nodes of its
+    inputs), and the leaves that receive gradients.
+
+    Nodes are numbered as they are recorded, and an op is always recorded after the ops
+    that made its inputs, so decreasing numbers are a topological order (as in PyTorch).
+    The walk is iterative: no recursion limit, whatever the depth of the graph.
+    """
+    numbered: list[tuple[int, Node]] = []
+    leaves: list[Tensor] = []
     seen: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False) for root in reversed(roots)]
+    stack = list(edges)
     while stack:
-        tensor, expanded = stack.pop()
-        if expanded:
-            order.append(tensor)
+        edge = stack.pop()
+        if id(edge) in seen:
             continue
-        if id(tensor) in seen:
+        seen.add(id(edge))
+        if isinstance(edge, Tensor):
+            leaves.append(edge)
             continue
-        seen.add(id(tensor))
-        stack.append((tensor, True))
-        node = tensor.grad_fn
-        if node is not None:
-            if node.inputs is None:
-                raise RuntimeError(
-                    f"Trying to backward through the graph a second time (or directly access "
-                    f"saved tensors after they have already been freed): {node.name()} was "
-                    f"released by an earlier backward. Specify retain_graph=True if you need "
-                    f"to backward through the graph a second time or if you need to access "
-                    f"saved tensors after calling backward.")
-            for child in node.inputs:
-                if child._requires_grad and id(child) not in seen:
-                    stack.append((child, False))
-    order.reverse()
-    return order
-
-
-def _check_versions(tensor: Tensor) -> None:
-    node = tensor.grad_fn
-    assert node is not None
-    for counter, version in node.versions:
-        if counter[0] != version:
+        if edge.inputs is None:
             raise RuntimeError(
-                f"one of the variables needed for gradient computation has been modified by "
-                f"an inplace operation: a tensor saved by {node.name()} (for the output of "
-                f"shape {tuple(tensor.shape)}) is at version {counter[0]}; expected version "
-                f"{version} instead.")
+                f"Trying to backward through the graph a second time (or directly access "
+                f"saved tensors after they have already been freed): {edge.name()} was "
+                f"released by an earlier backward. Specify retain_graph=True if you need "
+                f"to backward through the graph a second time or if you need to access "
+                f"saved tensors after calling backward.")
+        numbered.append((edge.sequence, edge))
+        for child in edge.edges:
+            if child is not None:
+                stack.append(child)
+    numbered.sort(key=_first, reverse=True)
+    return [node for _, node in numbered], leaves
 
 
-def _run_hooks(tensor: Tensor, grad: Any, create_graph: bool) -> Any:
-    """Apply the tensor's hooks (each may replace the gradient) and ``retain_grad``."""
-    if tensor._hooks:
+def _first(pair: tuple[int, Node]) -> int:
+    return pair[0]
+
+
+def _modified_error(node: Node, version: int, expected: int) -> RuntimeError:
+    return RuntimeError(
+        f"one of the variables needed for gradient computation has been modified by an "
+        f"inplace operation: a tensor saved by {node.name()} is at version {version}; "
+        f"expected version {expected} instead. Hint: do the in-place op out of place, or "
+        f"clone the tensor before modifying it.")
+
+
+def _run_hooks(hooks: list[Any] | None, retained: Any, grad: Any, shape: tuple[int, ...],
+               create_graph: bool) -> Any:
+    """Apply a tensor's hooks (each may replace the gradient), then ``retain_grad``."""
+    if hooks:
         wrapped = grad if create_graph else _new(grad)
-        for hook in list(tensor._hooks):
+        for hook in list(hooks):
             result = hook(wrapped)
             if result is not None:
-                if tuple(result.shape) != tuple(tensor.shape):
+                if tuple(result.shape) != tuple(shape):
                     raise RuntimeError(f"hook returned a gradient of shape {tuple(result.shape)}"
-                                       f" for a tensor of shape {tuple(tensor.shape)}")
+                                       f" for a tensor of shape {tuple(shape)}")
                 wrapped = result
         grad = wrapped if create_graph else wrapped._data
-    if tensor._retains_grad:
-        tensor.grad = grad if create_graph else _new(grad.copy())
+    tensor = retained() if retained is not None else None
+    if tensor is not None:
+        tensor.grad = grad if create_graph else _new(np.array(grad, copy=True))
     return grad
 
 
@@ -88,7 +96,7 @@ def _accumulate_leaf(leaf: Tensor, grad: Any, create_graph: bool) -> None:
         return
     if leaf.grad is None:
         # the array may be shared (a formula can pass one gradient to several inputs) or a
-        # read-only broadcast view: the leaf gets a copy it owns
+        # read-only view: the leaf gets a copy it owns
         leaf.grad = _new(np.array(grad, dtype=leaf.dtype, copy=True))
         return
     old = leaf.grad._data
@@ -99,57 +107,79 @@ def _accumulate_leaf(leaf: Tensor, grad: Any, create_graph: bool) -> None:
         leaf.grad = _new(old + grad)
 
 
+def _as_output(node: Node) -> Tensor | None:
+    """The node's output as a tensor of the graph (for formulas under create_graph)."""
+    if node.out is None:
+        return None
+    out = _new(node.out)
+    out.grad_fn, out._requires_grad = node, True
+    return out
+
+
 def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph: bool,
-                 create_graph: bool, capture: dict[int, int] | None = None) -> list[Any]:
+                 create_graph: bool, capture: Sequence[Tensor] | None = None) -> list[Any]:
     """Backpropagate ``root_grads`` from ``roots``.
 
-    With ``capture`` (id of tensor -> position), the gradients of those tensors are returned
-    in a list instead of being accumulated into the leaves (``autograd.grad``).
+    With ``capture``, the gradients reaching those tensors are returned, in that order,
+    instead of being accumulated into the leaves (``autograd.grad``).
     """
     xp = ops.TENSOR_XP if create_graph else ops.ARRAY_XP
-    captured: list[Any] = [None] * (len(capture) if capture else 0)
     grads: dict[int, Any] = {}
-    for root, grad in zip(roots, root_grads):
-        key = id(root)
+    starts = [_edge(root) for root in roots]
+    for edge, grad in zip(starts, root_grads):
+        key = id(edge)
         grads[key] = grad if key not in grads else grads[key] + grad
-    order = _toposort(roots)
-    with set_grad_enabled(create_graph):
-        for tensor in order:
-            grad = grads.pop(id(tensor), None)
-            if grad is None:
+    wanted = {id(_edge(t)): i for i, t in enumerate(capture)} if capture is not None else None
+    captured: list[Any] = [None] * (len(capture) if capture is not None else 0)
+    order, leaves = _collect(starts)
+    previous_mode = _mode.enabled
+    _mode.enabled = create_graph
+    try:
+        for node in order:
+            grad = grads.pop(id(node), None)
+            if grad is None:  # no path from the roots carried a gradient here
                 continue
-            if tensor._hooks or tensor._retains_grad:
-                grad = _run_hooks(tensor, grad, create_graph)
-            node = tensor.grad_fn
-            if capture is not None and id(tensor) in capture:
-                captured[capture[id(tensor)]] = grad
-            if node is None:
-                if capture is None:
-                    _accumulate_leaf(tensor, grad, create_graph)
-                continue
-            if node.versions:
-                _check_versions(tensor)
+            if node.hooks or node.retained is not None:
+                grad = _run_hooks(node.hooks, node.retained, grad, grad.shape, create_graph)
+            if wanted is not None and id(node) in wanted:
+                captured[wanted[id(node)]] = grad
+            for counter, version, _ in node.versions:
+                if counter[0] != version:
+                    raise _modified_error(node, counter[0], version)
             inputs = node.inputs
-            assert inputs is not None
             if create_graph:
-                results = node.formula(xp, grad, tensor, inputs, node.needs, *node.saved)
+                results = node.formula(xp, grad, _as_output(node), inputs, node.needs,
+                                       *node.saved)
             else:
-                results = node.formula(xp, grad, tensor._data, [t._data for t in inputs],
+                results = node.formula(xp, grad, node.out, [t._data for t in inputs],
                                        node.needs, *node.saved)
-            for child, child_grad, need in zip(inputs, results, node.needs):
-                if not need or child_grad is None:
+            for edge, child, child_grad in zip(node.edges, inputs, results):
+                if edge is None or child_grad is None:
                     continue
-                if child_grad.shape != child.shape:
-                    child_grad = xp.sum_to(child_grad, child.shape)
-                if child_grad.dtype != child.dtype:
-                    child_grad = xp.cast(child_grad, child.dtype)
-                key = id(child)
+                array = child._data
+                if child_grad.shape != array.shape:
+                    child_grad = xp.sum_to(child_grad, array.shape)
+                if child_grad.dtype != array.dtype:
+                    child_grad = xp.cast(child_grad, array.dtype)
+                key = id(edge)
                 if key in grads:
                     grads[key] = grads[key] + child_grad
                 else:
                     grads[key] = child_grad
             if not retain_graph:
                 node.release()
+        for leaf in leaves:
+            grad = grads.pop(id(leaf), None)
+            if grad is None:
+                continue
+            if leaf.hooks:
+                grad = _run_hooks(leaf.hooks, None, grad, leaf.shape, create_graph)
+            if wanted is None:
+                _accumulate_leaf(leaf, grad, create_graph)
+            elif id(leaf) in wanted:
+                captured[wanted[id(leaf)]] = grad
+    finally:
+        _mode.enabled = previous_mode
     return captured
 
 
@@ -205,8 +235,7 @@ def backward(tensors: Sequence[Tensor], grad_tensors: Sequence[Any] | None = Non
         run_backward(roots, starts, retain, create_graph)
         return
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-    captured = run_backward(roots, starts, retain, create_graph,
-                            {id(t): i for i, t in enumerate(inputs)})
+    captured = run_backward(roots, starts, retain, create_graph, inputs)
     for tensor, grad in zip(inputs, captured):
         if grad is not None:
             _accumulate_leaf(tensor, grad, create_graph)
@@ -241,8 +270,7 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
             raise RuntimeError(f"grad: input {i} does not require grad")
     retain = create_graph if retain_graph is None else retain_graph
     starts = _root_grads(outputs, grad_outputs, create_graph)
-    captured = run_backward(outputs, starts, retain, create_graph,
-                            {id(t): i for i, t in enumerate(inputs)})
+    captured = run_backward(outputs, starts, retain, create_graph, inputs)
     result: list[Tensor | None] = []
     for i, (tensor, value) in enumerate(zip(inputs, captured)):
         if value is None:

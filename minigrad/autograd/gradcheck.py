@@ -9,7 +9,6 @@ from typing import Any
 import numpy as np
 
 from minigrad.autograd.engine import grad as autograd_grad
-from minigrad.autograd.grad_mode import no_grad
 from minigrad.tensor import Tensor, _new
 
 
@@ -27,31 +26,32 @@ def _outputs(func: Callable[..., Any], inputs: Sequence[Any]) -> tuple[Tensor, .
 
 def _numerical_jacobians(func: Callable[..., Any], inputs: Sequence[Any], eps: float,
                          ) -> list[list[np.ndarray]]:
-    """``result[i][j]``: d output j / d input i, shape (input size, output size)."""
-    with no_grad():
-        outputs = _outputs(func, inputs)
-        jacobians = []
-        for tensor in inputs:
-            if not (isinstance(tensor, Tensor) and tensor.requires_grad):
-                jacobians.append([])
-                continue
-            columns: list[list[np.ndarray]] = [[] for _ in outputs]
-            flat = tensor._data.reshape(-1)  # a view: writing it perturbs the input
-            writeable = tensor._data.flags.writeable
-            tensor._data.flags.writeable = True
-            for k in range(flat.size):
-                original = flat[k]
-                flat[k] = original + eps
-                plus = [o._data.astype(np.float64) for o in _outputs(func, inputs)]
-                flat[k] = original - eps
-                minus = [o._data.astype(np.float64) for o in _outputs(func, inputs)]
-                flat[k] = original
-                for j in range(len(outputs)):
-                    columns[j].append(((plus[j] - minus[j]) / (2 * eps)).reshape(-1))
-            tensor._data.flags.writeable = writeable
-            jacobians.append([
-                np.stack(col) if col else np.zeros((0, outputs[j]._data.size))
-                for j, col in enumerate(columns)])
+    """``result[i][j]``: d output j / d input i, shape (input size, output size).
+
+    ``func`` runs with grad mode on, because it may itself differentiate (gradgradcheck).
+    """
+    outputs = _outputs(func, inputs)
+    jacobians = []
+    for tensor in inputs:
+        if not (isinstance(tensor, Tensor) and tensor.requires_grad):
+            jacobians.append([])
+            continue
+        columns: list[list[np.ndarray]] = [[] for _ in outputs]
+        array = tensor._data
+        writeable = array.flags.writeable
+        array.setflags(write=True)
+        for position in np.ndindex(array.shape):
+            original = array[position]
+            array[position] = original + eps
+            plus = [o._data.astype(np.float64) for o in _outputs(func, inputs)]
+            array[position] = original - eps
+            minus = [o._data.astype(np.float64) for o in _outputs(func, inputs)]
+            array[position] = original
+            for j in range(len(outputs)):
+                columns[j].append(((plus[j] - minus[j]) / (2 * eps)).reshape(-1))
+        array.setflags(write=writeable)
+        jacobians.append([np.stack(column) if column else np.zeros((0, outputs[j]._data.size))
+                          for j, column in enumerate(columns)])
     return jacobians
 
 
@@ -137,8 +137,7 @@ def gradgradcheck(func: Callable[..., Any], inputs: Any, grad_outputs: Any = Non
     ``grad_outputs`` (random if not given) are treated as further inputs, as in PyTorch.
     """
     inputs = _as_tuple(inputs)
-    with no_grad():
-        outputs = _outputs(func, inputs)
+    outputs = _outputs(func, inputs)
     if grad_outputs is None:
         rng = np.random.default_rng(0)
         grad_outputs = tuple(_new(rng.standard_normal(o.shape).astype(o.dtype))
