@@ -21,6 +21,7 @@ from minigrad.ops import (
     tanh, transpose, true_divide, trunc, unflatten, unsqueeze, var, view_as, where,
 )
 from minigrad.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from minigrad import autograd
+from minigrad.serialization import load, save
+from minigrad import autograd, utils
 
 __version__ = "0.1.0"

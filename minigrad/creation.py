@@ -245,18 +245,25 @@ def _special(x: float) -> str:
 
 
 def format_tensor(t: Tensor) -> str:
-    """PyTorch's repr: ``tensor([1., 2.], requires_grad=True)``."""
+    """PyTorch's repr: ``tensor([1., 2.], requires_grad=True)``, elements padded to one width."""
     data = t._data
-    formatter: dict[str, Any] = {}
     if data.dtype.kind == "f":
-        formatter["float_kind"] = _float_format(data)
+        element = _float_format(data)
     elif data.dtype.kind == "b":
-        formatter["bool"] = lambda x: "True" if x else "False"
+        element = lambda x: "True" if x else "False"  # noqa: E731
+    else:
+        element = str
     if data.size == 0:
         body = "[]"
     else:
-        body = np.array2string(data, separator=", ", prefix="tensor(", formatter=formatter,
-                               threshold=1000, edgeitems=3, max_line_width=80)
+        shown = data.reshape(-1)
+        if shown.size > 1000:  # NumPy summarises these: measure only what it shows
+            shown = np.concatenate([shown[:3], shown[-3:]])
+        width = builtins.max(len(element(v)) for v in shown.tolist())
+        pad = lambda x: element(x).rjust(width)  # noqa: E731
+        body = np.array2string(data, separator=", ", prefix="tensor(",
+                               formatter={"all": pad}, threshold=1000, edgeitems=3,
+                               max_line_width=80)
     extras = []
     if data.size == 0 and data.ndim != 1:
         extras.append(f"size={tuple(data.shape)}")

@@ -57,7 +57,7 @@ class Dataset(Generic[T_co]):
 
 
 class TensorDataset(Dataset[tuple[Tensor, ...]]):
-    """Samples are the rows of tensors of equal length: ``dataset[i]`` is ``(t[i] for t in tensors)``.
+    """The rows of tensors of equal length: ``dataset[i]`` is ``(t[i] for t in tensors)``.
 
     Examples
     --------
