@@ -53,7 +53,7 @@ def as_dtype(dtype: Any) -> np.dtype:
     return result
 
 
-def is_floating(dtype: np.dtype) -> bool:
+def is_floating(dtype: np.dtype) -> builtins.bool:
     return dtype.kind == "f"
 
 

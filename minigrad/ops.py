@@ -733,7 +733,7 @@ def _along(index: np.ndarray, dim: int) -> tuple[Any, ...]:
     """
     if index.ndim == 0:  # a 0-d tensor has a single position
         return ()
-    grids = list(np.indices(index.shape, sparse=True))
+    grids: list[Any] = list(np.indices(index.shape, sparse=True))
     grids[dim] = index
     return tuple(grids)
 

@@ -5,6 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 
+def _fresh_seed() -> int:
+    return int(np.random.SeedSequence().generate_state(1, np.uint64)[0]) % 2**63
+
+
 class Generator:
     """A source of random numbers, like ``torch.Generator``.
 
@@ -12,7 +16,7 @@ class Generator:
     """
 
     def __init__(self, device: str = "cpu") -> None:
-        self._seed = int(np.random.SeedSequence().entropy) % 2**63  # type: ignore[operator]
+        self._seed = _fresh_seed()
         self.rng = np.random.default_rng(self._seed)
 
     def manual_seed(self, seed: int) -> Generator:
@@ -29,11 +33,11 @@ class Generator:
 
     def seed(self) -> int:
         """Reseed from fresh entropy and return the new seed."""
-        self.manual_seed(int(np.random.SeedSequence().entropy) % 2**63)  # type: ignore[operator]
+        self.manual_seed(_fresh_seed())
         return self._seed
 
     def get_state(self) -> dict:
-        return self.rng.bit_generator.state  # type: ignore[no-any-return]
+        return dict(self.rng.bit_generator.state)
 
     def set_state(self, state: dict) -> None:
         self.rng.bit_generator.state = state

@@ -8,6 +8,7 @@ topological order (see ``minigrad/autograd/engine.py``).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import numbers
 import weakref
@@ -110,10 +111,8 @@ _sequence = itertools.count()
 
 
 def _set_writeable(array: np.ndarray, flag: bool) -> None:
-    try:
+    with contextlib.suppress(ValueError):  # a view of a read-only array stays read-only
         array.setflags(write=flag)
-    except ValueError:  # a view of a read-only array stays read-only
-        pass
 
 
 def derivative(formula: Callable[..., tuple[Any, ...]]) -> type[Node]:
@@ -267,7 +266,7 @@ class Tensor:
         if self._data.size != 1:
             raise RuntimeError(
                 f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
-        return self._data.item()  # type: ignore[no-any-return]
+        return self._data.item()
 
     def tolist(self) -> Any:
         return self._data.tolist()
@@ -595,7 +594,7 @@ def record(node_type: type[Node], data: Any, inputs: tuple[Tensor, ...], *saved:
         edges = tuple([_edge(t) for t in inputs])
     if save_out:
         save = (*save, out)
-    versions = ()
+    versions: tuple[Any, ...] = ()
     if save:
         for tensor in save:
             counter = tensor._vc
@@ -623,14 +622,14 @@ from minigrad.autograd.engine import backward as _backward  # noqa: E402
 from minigrad.autograd.grad_mode import _mode  # noqa: E402
 
 # Operators that are the op itself: one call less on the hottest path.
-Tensor.__add__ = ops.add  # type: ignore[assignment]
-Tensor.__sub__ = ops.sub  # type: ignore[assignment]
-Tensor.__mul__ = ops.mul  # type: ignore[assignment]
-Tensor.__truediv__ = ops.div  # type: ignore[assignment]
-Tensor.__matmul__ = ops.matmul  # type: ignore[assignment]
-Tensor.__pow__ = ops.pow  # type: ignore[assignment]
-Tensor.__neg__ = ops.neg  # type: ignore[assignment]
-Tensor.__getitem__ = ops.getitem  # type: ignore[assignment]
+Tensor.__add__ = ops.add  # type: ignore[method-assign]
+Tensor.__sub__ = ops.sub  # type: ignore[method-assign]
+Tensor.__mul__ = ops.mul  # type: ignore[method-assign]
+Tensor.__truediv__ = ops.div  # type: ignore[method-assign]
+Tensor.__matmul__ = ops.matmul  # type: ignore[method-assign]
+Tensor.__pow__ = ops.pow  # type: ignore[method-assign]
+Tensor.__neg__ = ops.neg  # type: ignore[method-assign]
+Tensor.__getitem__ = ops.getitem  # type: ignore[method-assign]
 
 # Methods that are the op of the same name with the tensor as first argument.
 for _name in (

@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from minigrad.autograd.grad_mode import _mode
 from minigrad import ops
+from minigrad.autograd.grad_mode import _mode
 from minigrad.tensor import Node, Tensor, _edge, _new
 
 
@@ -147,6 +147,7 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_grap
                 if counter[0] != version:
                     raise _modified_error(node, counter[0], version)
             inputs = node.inputs
+            assert inputs is not None  # _collect refused released nodes
             if create_graph:
                 results = node.formula(xp, grad, _as_output(node), inputs, node.needs,
                                        *node.saved)

@@ -31,7 +31,7 @@ def _numerical_jacobians(func: Callable[..., Any], inputs: Sequence[Any], eps: f
     ``func`` runs with grad mode on, because it may itself differentiate (gradgradcheck).
     """
     outputs = _outputs(func, inputs)
-    jacobians = []
+    jacobians: list[list[np.ndarray]] = []
     for tensor in inputs:
         if not (isinstance(tensor, Tensor) and tensor.requires_grad):
             jacobians.append([])
