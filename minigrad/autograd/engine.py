@@ -37,9 +37,10 @@ def _collect(edges: Sequence[Any]) -> tuple[list[Node], list[Tensor]]:
     stack = list(edges)
     while stack:
         edge = stack.pop()
-        if id(edge) in seen:
+        key = id(edge)
+        if key in seen:
             continue
-        seen.add(id(edge))
+        seen.add(key)
         if isinstance(edge, Tensor):
             leaves.append(edge)
             continue
@@ -54,12 +55,8 @@ def _collect(edges: Sequence[Any]) -> tuple[list[Node], list[Tensor]]:
         for child in edge.edges:
             if child is not None:
                 stack.append(child)
-    numbered.sort(key=_first, reverse=True)
+    numbered.sort(reverse=True)  # sequence numbers are unique: nodes are never compared
     return [node for _, node in numbered], leaves
-
-
-def _first(pair: tuple[int, Node]) -> int:
-    return pair[0]
 
 
 def _modified_error(node: Node, version: int, expected: int) -> RuntimeError:
