@@ -25,7 +25,7 @@ Examples
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,7 @@ from minigrad import ops
 from minigrad.autograd.engine import _collect, _modified_error, _root_grads
 from minigrad.autograd.function import _function_formula
 from minigrad.autograd.grad_mode import no_grad
-from minigrad.tensor import Node, Tensor
+from minigrad.tensor import Node, Tensor, _edge
 
 __all__ = ["Dot", "Explanation", "Flow", "Step", "explain_backward", "make_dot", "render",
            "to_dot"]
@@ -170,7 +170,8 @@ def to_dot(tensor: Tensor | Sequence[Tensor], module: Any = None,
     order = _walk(roots)
     ids = {id(t): f"t{i}" for i, t in enumerate(order)}
     root_ids = {id(root) for root in roots}
-    lines = ["digraph minigrad {", '  node [fontname="Helvetica" fontsize="10"]']
+    lines = ["digraph minigrad {", '  node [fontname="Helvetica" fontsize="10"]',
+             '  edge [fontname="Helvetica" fontsize="9"]']
     for i, item in enumerate(order):
         name = names.get(id(item))
         if name is None and id(item) in root_ids:
@@ -413,14 +414,16 @@ class Flow:
 
 @dataclass(frozen=True)
 class Step:
-    """One tensor visited by backward: the op that made it (``AccumulateGrad`` for a leaf),
-    the gradient it received (``gradient``, summed over ``sources``, the numbers of the
-    steps that sent it; empty for the output) and what its op passed on (``flows``)."""
+    """One node visited by backward: the op (``node``, the ``grad_fn`` of ``tensor``; None
+    and ``op`` ``"AccumulateGrad"`` for a leaf), the gradient its tensor received
+    (``gradient``, summed over ``sources``, the numbers of the steps that sent it; empty for
+    the output) and what the op passed on (``flows``)."""
 
     number: int
     op: str
     label: str
     tensor: Tensor
+    node: Node | None
     rule: str
     formula: str
     gradient: np.ndarray | None
@@ -464,7 +467,7 @@ class Explanation:
     def gradient(self, tensor: Tensor) -> np.ndarray | None:
         """The gradient of the output with respect to ``tensor`` (None if it gets none)."""
         for step in self.steps:
-            if step.tensor is tensor:
+            if step.tensor is tensor or (step.node is not None and step.node is tensor.grad_fn):
                 return step.gradient
         raise ValueError(f"explanation: no step handles this tensor ({_kind(tensor)}): it is "
                          "not in the graph or does not require grad")
@@ -472,7 +475,7 @@ class Explanation:
     def __len__(self) -> int:
         return len(self.steps)
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[Step]:
         return iter(self.steps)
 
     def __str__(self) -> str:
@@ -556,9 +559,15 @@ def explain_backward(tensor: Tensor, module: Any = None,
         raise TypeError(f"explain_backward: expected a Tensor, got {type(tensor).__name__}")
     (seed,) = _root_grads([tensor], None if gradient is None else [gradient], False)
     names = _names(module, params)
-    non_leaves, leaves = _collect([tensor])  # the engine's order: it visits leaves last
-    order = non_leaves + leaves
-    number = {id(t): i + 1 for i, t in enumerate(order)}
+    root = _edge(tensor)
+    nodes, leaves = _collect([root])  # the engine's order: nodes, then the leaves
+    order: list[Node | Tensor] = [*nodes, *leaves]
+    number = {id(item): i for i, item in enumerate(order, 1)}
+    # a node does not hold its output tensor; the ops that consumed it do
+    outputs = {id(root): tensor}
+    for consumer in nodes:
+        for edge, child in zip(consumer.edges, consumer.inputs or (), strict=False):
+            outputs.setdefault(id(edge), child)
 
     def label(item: Tensor) -> str:
         if id(item) in names:
@@ -569,26 +578,28 @@ def explain_backward(tensor: Tensor, module: Any = None,
             return f"{item.grad_fn.name()} output"
         return "leaf" if item.requires_grad else "constant"
 
-    grads: dict[int, Any] = {id(tensor): seed}
+    grads: dict[int, Any] = {id(root): seed}
     sources: dict[int, list[int]] = {}
     steps = []
     # the engine's loop (run_backward without create_graph), recording instead of accumulating
     with no_grad():
         for step_number, item in enumerate(order, 1):
             grad = grads.pop(id(item), None)
-            node = item.grad_fn
+            node = item if isinstance(item, Node) else None
+            output = outputs[id(item)]
             flows = []
             if node is not None and grad is not None:
                 for counter, version, *_ in node.versions:
                     if counter[0] != version:
-                        raise _modified_error(item, counter[0], version)
+                        raise _modified_error(node, counter[0], version)
                 inputs = node.inputs
                 assert inputs is not None  # _collect raised for a released node
-                results = node.formula(ops.ARRAY_XP, grad, item._data,
-                                       [t._data for t in inputs], node.needs, *node.saved)
-                for position, (child, child_grad) in enumerate(zip(inputs, results, strict=False)):
+                results = node.formula(ops.ARRAY_XP, grad, node.out, [t._data for t in inputs],
+                                       node.needs, *node.saved)
+                for position, (edge, child, child_grad) in enumerate(
+                        zip(node.edges, inputs, results, strict=False)):
                     reduced_from = None
-                    if child_grad is None or not child.requires_grad:
+                    if edge is None or child_grad is None:
                         child_grad = None
                     else:
                         if child_grad.shape != child.shape:
@@ -596,25 +607,31 @@ def explain_backward(tensor: Tensor, module: Any = None,
                             child_grad = ops.ARRAY_XP.sum_to(child_grad, child.shape)
                         if child_grad.dtype != child.dtype:
                             child_grad = ops.ARRAY_XP.cast(child_grad, child.dtype)
-                        key = id(child)
+                        key = id(edge)
                         grads[key] = grads[key] + child_grad if key in grads else child_grad
                         sources.setdefault(key, []).append(step_number)
                     flows.append(Flow(position, child, label(child),
                                       None if child_grad is None else np.array(child_grad),
-                                      reduced_from, number.get(id(child))))
-            notes = []
-            if item._hooks:
-                notes.append(f"{len(item._hooks)} hook(s) registered: backward() runs them "
-                             "here and they may change g; this explanation does not run them")
-            if item._retains_grad:
-                notes.append("retain_grad(): backward() stores g in this tensor's .grad")
-            if node is None and item.grad is not None:
-                notes.append(f".grad already holds a gradient (norm "
-                             f"{float(np.linalg.norm(item.grad._data)):.6g}): backward() adds "
-                             "g to it (set .grad to None first to get g alone)")
-            rule, formula = _rule(node)
-            steps.append(Step(step_number, node.name() if node is not None else "AccumulateGrad",
-                              label(item), item, rule, formula,
+                                      reduced_from, number.get(id(edge))))
+            steps.append(Step(step_number, "AccumulateGrad" if node is None else node.name(),
+                              label(output), output, node, *_rule(node),
                               None if grad is None else np.array(grad),
-                              tuple(sources.get(id(item), ())), tuple(flows), tuple(notes)))
+                              tuple(sources.get(id(item), ())), tuple(flows),
+                              _notes(output, node)))
     return Explanation(steps, np.array(seed), gradient is not None, max_values)
+
+
+def _notes(tensor: Tensor, node: Node | None) -> tuple[str, ...]:
+    """What backward does at this step beyond the formula, which the explanation leaves out."""
+    notes = []
+    hooks = tensor.hooks if node is None else node.hooks
+    if hooks:
+        notes.append(f"{len(hooks)} hook(s) registered: backward() runs them here and they "
+                     "may change g; this explanation does not run them")
+    if node is not None and node.retained is not None:
+        notes.append("retain_grad(): backward() stores g in this tensor's .grad")
+    if node is None and tensor.grad is not None:
+        notes.append(f".grad already holds a gradient (norm "
+                     f"{float(np.linalg.norm(tensor.grad._data)):.6g}): backward() adds g to "
+                     "it (set .grad to None first to get g alone)")
+    return tuple(notes)
