@@ -74,6 +74,7 @@ print(
 # over is the shape: on a tiny net the per-call overhead dominates and the gap is small,
 # on the large one the Python loops fall far behind.
 
+print("tutorial: " + ", ".join(f"{k} {v * 1e6:.0f} µs" for k, v in t000.PUBLISHED_TIMINGS.items()))
 nets = {
     "3-3-1": (t000.INPUT, t000.WEIGHTS, t000.BIASES),
     "10-100-50-10-100": t000.random_network(),

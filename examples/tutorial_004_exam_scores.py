@@ -13,7 +13,7 @@ squared error, and :doc:`/backprop_to_autograd` walks through why. The logic liv
 import tempfile
 from pathlib import Path
 
-from minigrad.tutorials import max_relative_difference, side_by_side, train
+from minigrad.tutorials import graph_lines, max_relative_difference, side_by_side, train
 from minigrad.tutorials import t004_exam_scores as t004
 
 # %%
@@ -31,6 +31,14 @@ print(
 )
 print(f"output from the tutorial's rounded activations: {example['output_from_rounded'][0]:.10f}")
 print(f"output without rounding: {example['output'][0]:.7f}")
+
+# %%
+# The graph minigrad records
+# --------------------------
+# The loss is ``0.5 * MSELoss(reduction='sum')``; backward through this graph computes the
+# tutorial's deltas, with the opposite sign, and ``SGD(lr=1)`` subtracts them.
+
+print("\n".join(graph_lines(t004.SETUP.autograd().loss())))
 
 # %%
 # 1,000 iterations, hand-derived and minigrad side by side

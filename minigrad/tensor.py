@@ -91,6 +91,8 @@ class Node:
 class AccumulateGrad:
     """Stands for a leaf in ``next_functions``: the gradient is accumulated into it."""
 
+    next_functions: tuple[tuple[Any, int], ...] = ()
+
     def __init__(self, variable: Tensor) -> None:
         self.variable = variable
 

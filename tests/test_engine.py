@@ -251,6 +251,7 @@ def test_grad_fn_names_and_leaf_flags():
     assert "MulBackward0" in repr(y)
     (first, _), (second, _) = y.grad_fn.next_functions
     assert first.name() == "AccumulateGrad" and first.variable is x and second is None
+    assert first.next_functions == ()
 
 
 class Cube(Function):

@@ -21,6 +21,8 @@ from typing import Protocol
 import numpy as np
 
 import minigrad
+import minigrad.nn  # so that ``minigrad.nn``/``minigrad.optim`` resolve as attributes of ``lib``
+import minigrad.optim
 
 __all__ = [
     "AutogradNet",
@@ -78,6 +80,8 @@ class Trainable(Protocol):
 
     def weights(self) -> list[np.ndarray]: ...
 
+    def predict(self, x: np.ndarray) -> np.ndarray: ...
+
 
 def train(net: Trainable, steps: int) -> Trainable:
     """Take ``steps`` training steps and return ``net``."""
@@ -97,20 +101,22 @@ def graph_lines(output) -> list[str]:
     """The graph recorded behind ``output``, one indented line per node, output first.
 
     Works on minigrad and torch tensors alike through ``grad_fn``, ``name()`` and
-    ``next_functions``. Leaves without a node are left out; a node reached twice is listed
-    once. Walked with an explicit stack, so deep graphs do not hit the recursion limit.
+    ``next_functions``; a node reached twice is listed once. Walked with an explicit stack,
+    so deep graphs do not hit the recursion limit.
     """
     lines: list[str] = []
-    seen: set[int] = set()
+    seen: set[object] = set()
     stack = [(output.grad_fn, 0)]
     while stack:
         node, depth = stack.pop()
-        if node is None or id(node) in seen:
+        if node is None or node in seen:
             continue
-        seen.add(id(node))
+        seen.add(node)
         lines.append("    " * depth + node.name())
+        # A leaf's AccumulateGrad has no inputs; minigrad's lacks the attribute altogether.
+        children = getattr(node, "next_functions", ())
         # Reversed so that the first input is printed first.
-        stack.extend((child, depth + 1) for child, _ in reversed(node.next_functions))
+        stack.extend((child, depth + 1) for child, _ in reversed(children))
     return lines
 
 

@@ -52,7 +52,8 @@ __all__ = [
     "weight_effect",
 ]
 
-#: The hidden layer's weights, ``(out, in)``: every input reaches hidden node i with weight 0.2i.
+#: Both layers' weights, ``(out, in)``: hidden node i takes every input with weight 0.2 * i,
+#: the output node takes every hidden node with weight 0.5.
 WEIGHTS: tuple[np.ndarray, np.ndarray] = (
     np.repeat([[0.2], [0.4], [0.6]], 3, axis=1),
     np.full((1, 3), 0.5),
@@ -88,7 +89,7 @@ def bias_effect(
 
 
 def looped_feed_forward(
-    x: Sequence[float], weights: Sequence[np.ndarray], biases: Sequence[np.ndarray]
+    x: Sequence[float] | np.ndarray, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray]
 ) -> np.ndarray:
     """Feed ``x`` forward one node and one connection at a time, in pure Python loops.
 

@@ -1,9 +1,10 @@
 """Tutorial 002: a single-layer perceptron with three inputs and one sigmoid output.
 
-Source: "Implementing Artificial Neural Network training process in Python". The training
-set has three examples, ``[0, 1, 1] -> 1``, ``[1, 0, 0] -> 0``, ``[1, 0, 1] -> 1`` (the target
-is the third input). Weights start as ``2 * random((3, 1)) - 1`` after NumPy's legacy
-``seed(1)``, and each iteration adds ``X.T @ ((y - o) * o * (1 - o))``. The published
+Source: an article on implementing the training process of an artificial neural network
+in Python. The training set has three examples, ``[0, 1, 1] -> 1``, ``[1, 0, 0] -> 0`` and
+``[1, 0, 1] -> 1`` (the target is the third input). Weights start as
+``2 * random((3, 1)) - 1`` after NumPy's legacy ``seed(1)``, and each iteration adds
+``X.T @ ((y - o) * o * (1 - o))``. The published
 predictions for ``[1, 0, 1]`` (:data:`PUBLISHED_PREDICTIONS`) are 0.65980921 after 10
 iterations, 0.87680541 after 100 and 0.9897704 after 10,000; the tutorial prints them as
 NumPy does, to 8 decimals with trailing zeros dropped, and all three reproduce.
