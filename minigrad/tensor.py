@@ -36,14 +36,15 @@ class Node:
     - ``versions``: a ``(counter, version, array)`` triple for each array the formula reads,
       so that an in-place change made before ``backward()`` is caught;
     - ``sequence``: its creation number, which orders the backward pass;
-    - ``hooks`` and ``retained``: hooks and ``retain_grad`` of the output tensor.
+    - ``hooks`` and ``retained``: hooks and ``retain_grad`` of the output tensor;
+    - ``pending``: the gradient gathered so far while backward runs.
 
     Backward without ``retain_graph`` releases the node (its arrays can be freed); so does
     the node's deletion.
     """
 
     __slots__ = ("inputs", "edges", "needs", "saved", "out", "versions", "sequence", "hooks",
-                 "retained")
+                 "retained", "pending")
     formula: Callable[..., tuple[Any, ...]]
 
     def __init__(self, inputs: tuple[Tensor, ...], edges: tuple[Any, ...],
@@ -58,6 +59,7 @@ class Node:
         self.sequence = next(_sequence)
         self.hooks: list[Callable[[Tensor], Tensor | None]] | None = None
         self.retained: Any = None
+        self.pending: Any = None  # the gradient gathered so far during a backward pass
 
     def name(self) -> str:
         """The op's name, as PyTorch gives it (``"MulBackward0"``)."""

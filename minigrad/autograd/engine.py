@@ -1,18 +1,18 @@
 """The backward pass: reverse-mode chain rule over the recorded graph.
 
-1. Collect the nodes that lead to the roots by following each node's edges (an iterative
-   walk: no recursion, so a chain of 100,000 ops is fine), and order them topologically
-   by their sequence numbers.
-2. Walk the nodes from the roots down. A node's gradient is complete when it is reached,
-   because every consumer comes earlier in the order. Run its output's hooks, call its
-   backward formula, sum each result back to its input's shape and dtype, and add it to
-   the gradient of the edge it goes to.
+1. Nodes are numbered as they are recorded, so decreasing numbers are a topological
+   order. Everything is iterative: no recursion, so a chain of 100,000 ops is fine.
+2. Walk the nodes from the roots down, highest number first (a heap). A node's gradient
+   is complete when it is reached, because every consumer comes earlier. Run its
+   output's hooks, call its backward formula, sum each result back to its input's shape
+   and dtype, and add it to the gradient of the edge it goes to.
 3. Free each node as soon as it has passed its gradient on, unless ``retain_graph``.
 4. Finally, accumulate into each leaf's ``.grad`` the total its edges received.
 """
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,39 +24,32 @@ from minigrad.tensor import Node, Tensor, _edge, _new
 
 
 def _collect(edges: Sequence[Any]) -> tuple[list[Node], list[Tensor]]:
-    """The nodes the roots depend on, in topological order (each before the nodes of its
-    inputs), and the leaves that receive gradients.
-
-    Nodes are numbered as they are recorded, and an op is always recorded after the ops
-    that made its inputs, so decreasing numbers are a topological order (as in PyTorch).
-    The walk is iterative: no recursion limit, whatever the depth of the graph.
+    """The nodes the roots depend on, in the order backward visits them (each before the
+    nodes of its inputs), and the leaves in the order their first gradient arrives.
+    (``minigrad.viz`` uses it to explain a backward pass.)
     """
     numbered: list[tuple[int, Node]] = []
-    leaves: list[Tensor] = []
     seen: set[int] = set()
     stack = list(edges)
     while stack:
         edge = stack.pop()
         key = id(edge)
-        if key in seen:
+        if key in seen or isinstance(edge, Tensor):
             continue
         seen.add(key)
-        if isinstance(edge, Tensor):
-            leaves.append(edge)
-            continue
         if edge.inputs is None:
-            raise RuntimeError(
-                f"Trying to backward through the graph a second time (or directly access "
-                f"saved tensors after they have already been freed): {edge.name()} was "
-                f"released by an earlier backward. Specify retain_graph=True if you need "
-                f"to backward through the graph a second time or if you need to access "
-                f"saved tensors after calling backward.")
-        numbered.append((edge.sequence, edge))
+            raise _released_error(edge)
+        numbered.append((-edge.sequence, edge))
         for child in edge.edges:
             if child is not None:
                 stack.append(child)
-    numbered.sort(reverse=True)  # sequence numbers are unique: nodes are never compared
-    return [node for _, node in numbered], leaves
+    numbered.sort()  # sequence numbers are unique: nodes are never compared
+    order = [node for _, node in numbered]
+    leaves: dict[int, Tensor] = {}
+    for edge in [*edges, *(child for node in order for child in node.edges)]:
+        if isinstance(edge, Tensor):
+            leaves.setdefault(id(edge), edge)
+    return order, list(leaves.values())
 
 
 def _modified_error(node: Node, version: int, expected: int) -> RuntimeError:
@@ -113,29 +106,54 @@ def _as_output(node: Node) -> Tensor | None:
     return out
 
 
+def _released_error(node: Node) -> RuntimeError:
+    return RuntimeError(
+        f"Trying to backward through the graph a second time (or directly access saved "
+        f"tensors after they have already been freed): {node.name()} was released by an "
+        f"earlier backward. Specify retain_graph=True if you need to backward through the "
+        f"graph a second time or if you need to access saved tensors after calling backward.")
+
+
 def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph: bool,
                  create_graph: bool, capture: Sequence[Tensor] | None = None) -> list[Any]:
     """Backpropagate ``root_grads`` from ``roots``.
 
-    With ``capture``, the gradients reaching those tensors are returned, in that order,
-    instead of being accumulated into the leaves (``autograd.grad``).
+    Nodes wait in a heap keyed by their sequence number and each node's gradient gathers
+    in its ``pending`` slot: the highest-numbered node is always complete, since all its
+    consumers were recorded after it (see :func:`_collect`). Leaves gather theirs in a dict
+    and accumulate into ``.grad`` at the end. With ``capture``, the gradients reaching
+    those tensors are returned, in that order, instead of touching any ``.grad``
+    (``autograd.grad``).
     """
     xp = ops.TENSOR_XP if create_graph else ops.ARRAY_XP
-    grads: dict[int, Any] = {}
-    starts = [_edge(root) for root in roots]
-    for edge, grad in zip(starts, root_grads):
-        key = id(edge)
-        grads[key] = grad if key not in grads else grads[key] + grad
+    heap: list[tuple[int, Node]] = []
+    leaf_grads: dict[int, list[Any]] = {}  # id -> [leaf, gradient]
+
+    def send(edge: Any, grad: Any) -> None:
+        if isinstance(edge, Tensor):
+            entry = leaf_grads.get(id(edge))
+            if entry is None:
+                leaf_grads[id(edge)] = [edge, grad]
+            else:
+                entry[1] = entry[1] + grad
+        elif edge.pending is None:
+            if edge.inputs is None:
+                raise _released_error(edge)
+            edge.pending = grad
+            heapq.heappush(heap, (-edge.sequence, edge))
+        else:
+            edge.pending = edge.pending + grad
+
+    for root, grad in zip(roots, root_grads):
+        send(_edge(root), grad)
     wanted = {id(_edge(t)): i for i, t in enumerate(capture)} if capture is not None else None
     captured: list[Any] = [None] * (len(capture) if capture is not None else 0)
-    order, leaves = _collect(starts)
     previous_mode = _mode.enabled
     _mode.enabled = create_graph
     try:
-        for node in order:
-            grad = grads.pop(id(node), None)
-            if grad is None:  # no path from the roots carried a gradient here
-                continue
+        while heap:
+            node = heapq.heappop(heap)[1]
+            grad, node.pending = node.pending, None
             if node.hooks or node.retained is not None:
                 grad = _run_hooks(node.hooks, node.retained, grad, grad.shape, create_graph)
             if wanted is not None and id(node) in wanted:
@@ -144,7 +162,7 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_grap
                 if counter[0] != version:
                     raise _modified_error(node, counter[0], version)
             inputs = node.inputs
-            assert inputs is not None  # _collect refused released nodes
+            assert inputs is not None  # send() refused released nodes
             if create_graph:
                 results = node.formula(xp, grad, _as_output(node), inputs, node.needs,
                                        *node.saved)
@@ -157,19 +175,12 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_grap
                 array = child._data
                 if child_grad.shape != array.shape:
                     child_grad = xp.sum_to(child_grad, array.shape)
-                if child_grad.dtype != array.dtype:
+                if child_grad.dtype is not array.dtype and child_grad.dtype != array.dtype:
                     child_grad = xp.cast(child_grad, array.dtype)
-                key = id(edge)
-                if key in grads:
-                    grads[key] = grads[key] + child_grad
-                else:
-                    grads[key] = child_grad
+                send(edge, child_grad)
             if not retain_graph:
                 node.release()
-        for leaf in leaves:
-            grad = grads.pop(id(leaf), None)
-            if grad is None:
-                continue
+        for leaf, grad in leaf_grads.values():
             if leaf.hooks:
                 grad = _run_hooks(leaf.hooks, None, grad, leaf.shape, create_graph)
             if wanted is None:
@@ -178,7 +189,15 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_grap
                 captured[wanted[id(leaf)]] = grad
     finally:
         _mode.enabled = previous_mode
+        for _, node in heap:  # an error left nodes waiting: clear their gradients
+            node.pending = None
     return captured
+
+
+_ONES = {dtype: np.ones((), dtype) for dtype in (np.dtype("float16"), np.dtype("float32"),
+                                                  np.dtype("float64"))}
+for _one in _ONES.values():
+    _one.setflags(write=False)
 
 
 def _root_grads(roots: Sequence[Tensor], grad_outputs: Sequence[Any] | None,
@@ -199,8 +218,8 @@ def _root_grads(roots: Sequence[Tensor], grad_outputs: Sequence[Any] | None,
                 raise RuntimeError(f"grad can be implicitly created only for scalar outputs "
                                    f"(the output has shape {tuple(root.shape)}); pass "
                                    f"`gradient` of that shape")
-            grad: Any = np.ones(root.shape, dtype=root.dtype)
-            result.append(_new(grad) if create_graph else grad)
+            one = _ONES[root._data.dtype].reshape(root.shape)  # shared and read-only
+            result.append(_new(one.copy()) if create_graph else one)
             continue
         if not isinstance(given, Tensor):
             given = _new(np.asarray(given, dtype=root.dtype))
