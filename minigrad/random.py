@@ -5,6 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 
+DEFAULT_SEED = 67280421310721  # PyTorch's default seed: runs repeat even without manual_seed
+
+
 def _fresh_seed() -> int:
     return int(np.random.SeedSequence().generate_state(1, np.uint64)[0]) % 2**63
 
@@ -12,12 +15,20 @@ def _fresh_seed() -> int:
 class Generator:
     """A source of random numbers, like ``torch.Generator``.
 
-    Wraps a NumPy ``Generator`` (PCG64). ``manual_seed`` makes its stream repeatable.
+    Wraps a NumPy ``Generator`` (PCG64), created on first use so that importing minigrad
+    does not import ``numpy.random``. ``manual_seed`` makes its stream repeatable.
     """
 
     def __init__(self, device: str = "cpu") -> None:
-        self._seed = _fresh_seed()
-        self.rng = np.random.default_rng(self._seed)
+        self._seed = DEFAULT_SEED
+        self._rng: np.random.Generator | None = None
+
+    @property
+    def rng(self) -> np.random.Generator:
+        """The NumPy generator behind this one."""
+        if self._rng is None:
+            self._rng = np.random.default_rng(self._seed)
+        return self._rng
 
     def manual_seed(self, seed: int) -> Generator:
         """Reseed the generator and return it."""
@@ -25,7 +36,7 @@ class Generator:
         if seed < 0:
             seed += 2**64  # PyTorch accepts negative seeds and wraps them
         self._seed = seed
-        self.rng = np.random.default_rng(seed)
+        self._rng = None
         return self
 
     def initial_seed(self) -> int:

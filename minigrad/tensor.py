@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import numbers
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
@@ -614,10 +613,6 @@ def record(node_type: type[Node], data: Any, inputs: tuple[Tensor, ...], *saved:
 def is_tensor(obj: Any) -> bool:
     """Return True if ``obj`` is a minigrad Tensor."""
     return isinstance(obj, Tensor)
-
-
-def is_scalar(obj: Any) -> bool:
-    return isinstance(obj, numbers.Number)
 
 
 # Imported last: both build on Tensor (record reads the grad mode, methods call the ops).
