@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-
 DEFAULT_SEED = 67280421310721  # PyTorch's default seed: runs repeat even without manual_seed
 
 
