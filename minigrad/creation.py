@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,33 +27,53 @@ def as_array(data: Any, dtype: Any = None, copy: bool = True) -> np.ndarray:
     elif isinstance(data, (np.ndarray, np.generic)):
         array = np.asarray(data)
     else:
+        items, inferred = _unwrap(data)
         try:
-            array = np.array(_unwrap(data))
+            array = np.array(items)
         except ValueError as error:
             raise ValueError(f"tensor(): cannot build a tensor from {type(data).__name__} "
                              f"data: {error}") from None
-        if dtype is None:
-            if array.dtype.kind == "f" or (array.size == 0 and array.dtype.kind != "b"):
-                dtype = dtypes.get_default_dtype()
-            elif array.dtype.kind in "iu":
-                dtype = dtypes.int64
+        if dtype is None and inferred != _UNKNOWN:
+            dtype = dtypes.get_default_dtype() if inferred is None else inferred
     if dtype is not None:
         if array.dtype.kind not in "fiub":
             raise TypeError(f"tensor(): can't convert data of dtype {array.dtype}")
-        return array.astype(dtypes.as_dtype(dtype), copy=copy)
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):  # as PyTorch
+            return array.astype(dtypes.as_dtype(dtype), copy=copy)
     if array.dtype not in dtypes._SUPPORTED:
         raise TypeError(f"tensor(): can't convert data of dtype {array.dtype} "
                         "(supported: float16/32/64, int8/16/32/64, uint8, bool)")
     return array.copy() if copy else array
 
 
-def _unwrap(data: Any) -> Any:
-    """Replace tensors nested in lists by their arrays, so NumPy can stack them."""
-    if isinstance(data, Tensor):
-        return data._data
+_UNKNOWN = np.dtype(object)  # an item of no dtype minigrad knows: NumPy reports the error
+
+
+def _unwrap(data: Any) -> tuple[Any, np.dtype | None]:
+    """Replace tensors nested in lists by their arrays, so NumPy can stack them, and infer
+    PyTorch's dtype for the whole (None for no items).
+
+    As in PyTorch, the dtype is the promotion of every item's: Python floats count as the
+    default dtype, ints as int64, bools as bool; arrays, tensors and NumPy scalars keep
+    theirs (``[np.float64(1.0), 2.0]`` is float64).
+    """
     if isinstance(data, (list, tuple)):
-        return [_unwrap(item) for item in data]
-    return data
+        items, found = [], set[Any]()
+        for item in data:
+            value, dtype = _unwrap(item)
+            items.append(value)
+            found.add(dtype)
+        found.discard(None)
+        if _UNKNOWN in found or not found:
+            return items, _UNKNOWN if found else None
+        return items, functools.reduce(dtypes.promote_types, found)
+    if isinstance(data, Tensor):
+        return data._data, data._data.dtype
+    if isinstance(data, (np.ndarray, np.generic)):
+        return data, data.dtype
+    if isinstance(data, (builtins.bool, builtins.int, builtins.float)):
+        return data, dtypes.scalar_dtype(data)
+    return data, _UNKNOWN
 
 
 def _finish(array: np.ndarray, requires_grad: bool) -> Tensor:
@@ -223,55 +244,113 @@ def full_like(input: Tensor, fill_value: Any, dtype: Any = None, device: Any = N
 
 
 # ---------------------------------------------------------------------- repr
-def _float_format(data: np.ndarray) -> Any:
-    """Choose PyTorch's look for floats: ``1.``, ``0.1235`` or ``1.2346e+08``."""
-    finite = np.abs(data[np.isfinite(data)]).astype(np.float64)
-    if finite.size == 0:
-        return lambda x: _special(x) or f"{x:.4f}"
-    big, small = finite.max(), finite[finite > 0].min() if (finite > 0).any() else 0.0
-    if np.all(finite == np.round(finite)) and big < 1e8:
-        return lambda x: _special(x) or f"{x:.0f}."
-    if big >= 1e8 or (small and small < 1e-4) or (small and big / small > 1e3 and big > 1e4):
-        return lambda x: _special(x) or f"{x:.4e}"
-    return lambda x: _special(x) or f"{x:.4f}"
+# A port of PyTorch's printing (torch/_tensor_str.py, default print options), so that a
+# tensor prints exactly as PyTorch's would, with "minigrad." where PyTorch says "torch.".
+_PRECISION, _THRESHOLD, _EDGEITEMS, _LINEWIDTH = 4, 1000, 3, 80
 
 
-def _special(x: float) -> str:
-    if np.isnan(x):
-        return "nan"
-    if np.isinf(x):
-        return "inf" if x > 0 else "-inf"
-    return ""
+class _Formatter:
+    """Formats the elements of one tensor in PyTorch's style, right-aligned to one width.
+
+    Integers print as ``1``; floats as ``1.`` when all are integral, ``0.1235``, or
+    ``1.2346e+08`` when the nonzero finite magnitudes span more than 1000x, exceed 1e8 or
+    fall below 1e-4. The width is that of the widest nonzero finite element.
+    """
+
+    def __init__(self, data: np.ndarray) -> None:
+        self.floating = data.dtype.kind == "f"
+        self.int_mode, self.sci_mode, self.width = True, False, 1
+        if not self.floating:
+            self.width = builtins.max(len(f"{v}") for v in data.reshape(-1).tolist())
+            return
+        values = data[np.isfinite(data) & (data != 0)].astype(np.float64)
+        if values.size == 0:
+            return
+        magnitudes = np.abs(values)
+        big, small = magnitudes.max(), magnitudes.min()
+        self.int_mode = builtins.bool(np.all(values == np.ceil(values)))
+        with np.errstate(over="ignore"):  # 1e300 / 1e-300 is inf: more than 1000 indeed
+            self.sci_mode = builtins.bool(big / small > 1000.0 or big > 1.0e8 or small < 1e-4)
+        if self.sci_mode:
+            texts = [f"{v:.{_PRECISION}e}" for v in values.tolist()]
+        elif self.int_mode:
+            texts = [f"{v:.0f}." for v in values.tolist()]
+        else:
+            texts = [f"{v:.{_PRECISION}f}" for v in values.tolist()]
+        self.width = builtins.max(1, *map(len, texts))
+
+    def format(self, value: Any) -> str:
+        if not self.floating:
+            text = f"{value}"
+        elif self.sci_mode:
+            text = f"{value:.{_PRECISION}e}"
+        elif self.int_mode:
+            text = f"{value:.0f}" + ("" if np.isinf(value) or np.isnan(value) else ".")
+        else:
+            text = f"{value:.{_PRECISION}f}"
+        return text.rjust(self.width)
+
+
+def _edges(data: np.ndarray) -> np.ndarray:
+    """The elements a summarised print shows (the first and last items of each dim)."""
+    if data.ndim == 0:
+        return data
+    rows = list(range(len(data)))
+    if len(data) > 2 * _EDGEITEMS:
+        rows = rows[:_EDGEITEMS] + rows[-_EDGEITEMS:]
+    if data.ndim == 1:
+        return data[rows]
+    return np.stack([_edges(data[i]) for i in rows])
+
+
+def _body(data: np.ndarray, indent: int, summarize: bool, formatter: _Formatter) -> str:
+    """The nested brackets, wrapped at 80 columns and summarised as PyTorch does."""
+    if data.ndim == 0:
+        return formatter.format(data.item())
+    cut = summarize and len(data) > 2 * _EDGEITEMS
+    if data.ndim == 1:
+        values = data.tolist()
+        items = [formatter.format(v) for v in values]
+        if cut:
+            items = items[:_EDGEITEMS] + [" ..."] + items[-_EDGEITEMS:]
+        per_line = builtins.max(1, (_LINEWIDTH - indent) // (formatter.width + 2))
+        lines = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
+        return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
+    rows = [_body(row, indent + 1, summarize, formatter) for row in data]
+    if cut:
+        rows = rows[:_EDGEITEMS] + ["..."] + rows[-_EDGEITEMS:]
+    return "[" + ("," + "\n" * (data.ndim - 1) + " " * (indent + 1)).join(rows) + "]"
 
 
 def format_tensor(t: Tensor) -> str:
-    """PyTorch's repr: ``tensor([1., 2.], requires_grad=True)``, elements padded to one width."""
+    """PyTorch's repr: ``tensor([1., 2.], requires_grad=True)``."""
     data = t._data
-    if data.dtype.kind == "f":
-        element = _float_format(data)
-    elif data.dtype.kind == "b":
-        element = lambda x: "True" if x else "False"  # noqa: E731
-    else:
-        element = str
+    prefix = "tensor("
+    suffixes = []
+    default = dtypes.get_default_dtype()
     if data.size == 0:
         body = "[]"
+        if data.ndim != 1:
+            suffixes.append(f"size={tuple(data.shape)}")
+        shows_dtype = data.dtype != default  # no element to tell an int64 from a float
     else:
-        shown = data.reshape(-1)
-        if shown.size > 1000:  # NumPy summarises these: measure only what it shows
-            shown = np.concatenate([shown[:3], shown[-3:]])
-        width = builtins.max(len(element(v)) for v in shown.tolist())
-        pad = lambda x: element(x).rjust(width)  # noqa: E731
-        body = np.array2string(data, separator=", ", prefix="tensor(",
-                               formatter={"all": pad}, threshold=1000, edgeitems=3,
-                               max_line_width=80)
-    extras = []
-    if data.size == 0 and data.ndim != 1:
-        extras.append(f"size={tuple(data.shape)}")
-    default = dtypes.get_default_dtype()
-    if data.dtype not in (default, dtypes.int64, dtypes.bool):
-        extras.append(f"dtype=minigrad.{data.dtype.name}")
+        summarize = data.size > _THRESHOLD
+        formatter = _Formatter(_edges(data) if summarize else data)
+        body = _body(data, len(prefix), summarize, formatter)
+        shows_dtype = data.dtype not in (default, dtypes.int64, dtypes.bool)
+    if shows_dtype:
+        suffixes.append(f"dtype=minigrad.{data.dtype.name}")
     if t.grad_fn is not None:
-        extras.append(f"grad_fn=<{t.grad_fn.name()}>")
+        suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")
     elif t.requires_grad:
-        extras.append("requires_grad=True")
-    return "tensor(" + ", ".join([body, *extras]) + ")"
+        suffixes.append("requires_grad=True")
+    text = prefix + body
+    line = len(text) - text.rfind("\n") + 1
+    for suffix in suffixes:  # each on the same line while it fits in 80 columns
+        if line + len(suffix) + 2 > _LINEWIDTH:
+            text += ",\n" + " " * len(prefix) + suffix
+            line = len(prefix) + len(suffix)
+        else:
+            text += ", " + suffix
+            line += len(suffix) + 2
+    return text + ")"

@@ -138,8 +138,18 @@ def add(input: Any, other: Any, alpha: float = 1) -> Tensor:
     return _binary("add", AddBackward0, np.add, input, other, save=False)
 
 
+def _is_bool(value: Any) -> bool:
+    if isinstance(value, Tensor):
+        return value._data.dtype.kind == "b"
+    return isinstance(value, (builtins.bool, np.bool_))
+
+
 def sub(input: Any, other: Any, alpha: float = 1) -> Tensor:
     """``input - alpha * other``, broadcasting."""
+    if _is_bool(input) or _is_bool(other):
+        raise RuntimeError("sub: subtraction, the `-` operator, with a bool tensor is not "
+                           "supported. If you are trying to invert a mask, use the `~` or "
+                           "`logical_not()` operator instead.")
     if alpha != 1:
         other = mul(other, alpha)
     return _binary("sub", SubBackward0, np.subtract, input, other, save=False)
@@ -202,6 +212,10 @@ def PowBackward0(xp, grad, out, inputs, needs):
 def pow(input: Any, exponent: Any) -> Tensor:
     """``input ** exponent``, elementwise, broadcasting."""
     a, b, x, y = _operands("pow", input, exponent)
+    if x.dtype.kind == "b" and not isinstance(exponent, builtins.bool):
+        # NumPy would answer in int8; PyTorch only takes a bool tensor to a Python bool power
+        raise NotImplementedError(f"pow: not implemented for bool base {tuple(a.shape)} and "
+                                  f"exponent {tuple(b.shape)}")
     if x.dtype.kind in "iu" and (y < 0).any():
         raise RuntimeError("pow: integers to negative integer powers are not allowed")
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -209,6 +223,8 @@ def pow(input: Any, exponent: Any) -> Tensor:
             data = np.power(x, y)
         except ValueError:
             raise _broadcast_error("pow", a, b) from None
+    if data.dtype != x.dtype:  # bool ** bool
+        data = data.astype(x.dtype)
     return record(PowBackward0, data, (a, b), save=(a, b), save_out=b._requires_grad)
 
 
@@ -219,7 +235,7 @@ def _unary(name: str, node_type: type, ufunc: Callable[..., Any], input: Any,
     x = input._data
     if x.dtype.kind != "f":
         x = x.astype(dtypes.get_default_dtype())
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
         data = ufunc(x)
     return record(node_type, data, (input,), save=(input,) if save_input else (),
                   save_out=save_out)
@@ -323,6 +339,8 @@ def ReluBackward0(xp, grad, out, inputs, needs):
 def relu(input: Tensor) -> Tensor:
     """Elementwise ``max(input, 0)``."""
     input = _tensor("relu", input)
+    if input._data.dtype.kind == "b":
+        raise RuntimeError("relu: not implemented for bool tensors")
     return record(ReluBackward0, np.maximum(input._data, 0), (input,), save_out=True)
 
 
@@ -343,9 +361,9 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
         out = input if min is None else maximum(input, min)
         return out if max is None else minimum(out, max)
     x = input._data
-    data = np.clip(x, min, max)
-    if data.dtype != x.dtype and x.dtype.kind == "f":
-        data = data.astype(x.dtype)
+    bounds = [(dtypes.scalar_dtype(bound), 0) for bound in (min, max) if bound is not None]
+    data = np.clip(x, min, max).astype(dtypes.result_type((x.dtype, _priority(x)), *bounds),
+                                       copy=False)
     mask = np.ones(x.shape, dtype=bool)
     if min is not None:
         mask &= x >= min
@@ -623,7 +641,11 @@ def _reduce_extremum(name: str, node_type: type, reduce: Callable[..., Any], inp
     input = _tensor(name, input)
     axes = _dims(name, dim, input.ndim)
     x = input._data
-    if x.size == 0 and (not axes or builtins.any(x.shape[a] == 0 for a in axes)):
+    if x.size == 0 and (dim is None or not isinstance(dim, (builtins.int, np.integer))
+                        and not tuple(dim)):
+        raise RuntimeError(f"{name}(): expected a reduction dim to be specified for an empty "
+                           f"tensor of shape {tuple(x.shape)}")
+    if builtins.any(x.shape[a] == 0 for a in axes):
         raise IndexError(f"{name}(): expected a non-empty reduction, got shape "
                          f"{tuple(x.shape)} reduced over dims {axes}")
     data = reduce(x, axis=axes, keepdims=True)
@@ -789,7 +811,7 @@ def _shift(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
 
 def _logsumexp(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
     peak = _shift(x, axes)
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", under="ignore"):
         return np.log(np.sum(np.exp(x - peak), axis=axes, keepdims=True)) + peak
 
 
@@ -811,16 +833,19 @@ def softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
     """``exp(x) / sum(exp(x))`` along ``dim``, computed stably."""
     input, axes = _softmax_input("softmax", input, dim, dtype)
     x = input._data
-    shifted = np.exp(x - _shift(x, axes))
-    data = shifted / np.sum(shifted, axis=axes, keepdims=True)
+    with np.errstate(under="ignore", invalid="ignore"):  # all -inf gives nan, as in PyTorch
+        shifted = np.exp(x - _shift(x, axes))
+        data = shifted / np.sum(shifted, axis=axes, keepdims=True)
     return record(SoftmaxBackward0, data, (input,), axes, save_out=True)
 
 
 def log_softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
     """``x - logsumexp(x)`` along ``dim``, computed stably."""
     input, axes = _softmax_input("log_softmax", input, dim, dtype)
-    x = input._data
-    data = x - _logsumexp(x, axes)
+    shifted = input._data - _shift(input._data, axes)
+    # the max is subtracted first: x - logsumexp(x) would round to the precision of the max
+    with np.errstate(divide="ignore", under="ignore", invalid="ignore"):
+        data = shifted - np.log(np.sum(np.exp(shifted), axis=axes, keepdims=True))
     return record(LogSoftmaxBackward0, data, (input,), axes, save_out=True)
 
 
@@ -1004,6 +1029,39 @@ def _index(index: Any) -> Any:
     return index
 
 
+def _steps(index: Any) -> tuple[Any, ...]:
+    """The index as PyTorch applies it: integers first, as selections, then the arrays.
+
+    NumPy counts integers beside arrays as advanced indices too, which moves the result's
+    dims when a slice separates them: ``x[0, :, [1, 2]]`` of shape (m, n, k) is (2, n) in
+    NumPy and (n, 2) in PyTorch. Indexing with each step in turn gives PyTorch's result.
+    """
+    if not isinstance(index, tuple):
+        return (index,)
+    arrays = [isinstance(i, np.ndarray) for i in index]
+    ints = [isinstance(i, (builtins.int, np.integer)) and not isinstance(i, builtins.bool)
+            for i in index]
+    if not (builtins.any(arrays) and builtins.any(ints)):
+        return (index,)
+    selections, rest = [], []
+    for item, is_array, is_int in zip(index, arrays, ints):
+        if is_array:  # left to the second step; a mask spans as many dims as it has
+            selections += [slice(None)] * (item.ndim if item.dtype == np.bool_ else 1)
+            rest.append(item)
+        elif is_int:  # selected by the first step: its dim is gone
+            selections.append(item)
+        else:  # slices and None act in the first step, Ellipsis in both
+            selections.append(item)
+            rest.append(Ellipsis if item is Ellipsis else slice(None))
+    return tuple(selections), tuple(rest)
+
+
+def _select(array: Any, steps: tuple[Any, ...]) -> Any:
+    for step in steps:
+        array = array[step]
+    return array
+
+
 def _is_basic(index: Any) -> bool:
     items = index if isinstance(index, tuple) else (index,)
     return builtins.all(i is None or i is Ellipsis or isinstance(i, (slice, builtins.int))
@@ -1021,6 +1079,9 @@ def getitem(input: Tensor, index: Any) -> Tensor:
     As in PyTorch, repeated integer indices accumulate their gradients.
     """
     index = _index(index)
+    steps = _steps(index)
+    if len(steps) > 1:
+        return getitem(getitem(input, steps[0]), steps[1])
     try:
         data = input._data[index]
     except IndexError as error:
@@ -1044,24 +1105,25 @@ def _index_add(shape: tuple[int, ...], index: Any, values: Tensor) -> Tensor:
 
 
 @derivative
-def IndexPutBackward0(xp, grad, out, inputs, needs, index, written):
+def IndexPutBackward0(xp, grad, out, inputs, needs, steps, written):
     return (xp.where(written, 0.0, grad) if needs[0] else None,
-            grad[index] if needs[1] else None)
+            _select(grad, steps) if needs[1] else None)
 
 
 def index_put(input: Tensor, index: Any, values: Any) -> Tensor:
     """A copy of ``input`` with ``values`` written at ``index`` (out of place)."""
     index = _index(index)
+    steps = _steps(index)  # all but the last are basic: they give views to write through
     a, b, x, y = _operands("index_put", input, values)
     data = x.astype(input.dtype, copy=True)
     try:
-        data[index] = y
+        _select(data, steps[:-1])[steps[-1]] = y
     except (IndexError, ValueError) as error:
         raise RuntimeError(f"setitem: cannot write values of shape {tuple(b.shape)} at index "
                            f"{index!r} of a tensor of shape {tuple(a.shape)}: {error}") from None
     written = np.zeros(data.shape, dtype=bool)
-    written[index] = True
-    return record(IndexPutBackward0, data, (a, b), index, written)
+    _select(written, steps[:-1])[steps[-1]] = True
+    return record(IndexPutBackward0, data, (a, b), steps, written)
 
 
 @derivative
@@ -1423,8 +1485,13 @@ def _array_index_add(shape: tuple[int, ...], index: Any, values: np.ndarray) -> 
     return data
 
 
+def _exp(x: np.ndarray) -> np.ndarray:
+    with np.errstate(under="ignore"):  # exp(-1000) is exactly 0, nothing to warn about
+        return np.exp(x)
+
+
 ARRAY_XP = SimpleNamespace(
-    exp=np.exp, log=np.log, sin=np.sin, cos=np.cos, sign=np.sign, where=np.where,
+    exp=_exp, log=np.log, sin=np.sin, cos=np.cos, sign=np.sign, where=np.where,
     sum=lambda x, axes, keepdim: np.sum(x, axis=axes, keepdims=keepdim),
     broadcast_to=_expand, swapaxes=np.swapaxes, transpose=np.transpose,
     sum_to=_sum_to, cast=lambda x, dtype: x.astype(dtype),

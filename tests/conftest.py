@@ -14,11 +14,13 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.ge
 
 @pytest.fixture(autouse=True)
 def _fresh_state():
-    """Each test starts with float32 as default dtype and a seeded generator."""
+    """Each test starts with float32 as default dtype, a seeded generator and NumPy's
+    floating-point error settings as they were."""
     import minigrad
 
     minigrad.set_default_dtype(minigrad.float32)
     minigrad.manual_seed(0)
+    settings = np.geterr()
     yield
     minigrad.set_default_dtype(minigrad.float32)
-    np.seterr(all="warn")
+    np.seterr(**settings)

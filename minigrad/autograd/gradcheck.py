@@ -137,7 +137,7 @@ def gradgradcheck(func: Callable[..., Any], inputs: Any, grad_outputs: Any = Non
     ``grad_outputs`` (random if not given) are treated as further inputs, as in PyTorch.
     """
     inputs = _as_tuple(inputs)
-    outputs = _outputs(func, inputs)
+    outputs = [o for o in _outputs(func, inputs) if o.requires_grad]
     if grad_outputs is None:
         rng = np.random.default_rng(0)
         grad_outputs = tuple(_new(rng.standard_normal(o.shape).astype(o.dtype))
@@ -147,7 +147,8 @@ def gradgradcheck(func: Callable[..., Any], inputs: Any, grad_outputs: Any = Non
 
     def first_derivatives(*args: Any) -> tuple[Tensor, ...]:
         differentiable = [a for a in args[:count] if isinstance(a, Tensor) and a.requires_grad]
-        grads = autograd_grad(_outputs(func, args[:count]), differentiable,
+        grads = autograd_grad([o for o in _outputs(func, args[:count]) if o.requires_grad],
+                              differentiable,
                               list(args[count:]), create_graph=True, allow_unused=True)
         return tuple(g for g in grads if g is not None)
 
