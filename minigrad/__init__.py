@@ -22,6 +22,6 @@ from minigrad.ops import (
 )
 from minigrad.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from minigrad.serialization import load, save
-from minigrad import autograd, utils
+from minigrad import autograd, nn, optim, utils
 
 __version__ = "0.1.0"

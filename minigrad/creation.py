@@ -76,7 +76,13 @@ def _unwrap(data: Any) -> tuple[Any, np.dtype | None]:
     return data, _UNKNOWN
 
 
-def _finish(array: np.ndarray, requires_grad: bool) -> Tensor:
+def _check_device(device: Any) -> None:
+    if device is not None and str(device) != "cpu":
+        raise RuntimeError(f"minigrad runs on the cpu only, not on {device!r}")
+
+
+def _finish(array: np.ndarray, requires_grad: bool, device: Any = None) -> Tensor:
+    _check_device(device)
     out = _new(array)
     if requires_grad:
         out.requires_grad = True
@@ -92,11 +98,12 @@ def tensor(data: Any, dtype: Any = None, device: Any = None,
     >>> minigrad.tensor([1.0, 2.0], requires_grad=True)
     tensor([1., 2.], requires_grad=True)
     """
-    return _finish(as_array(data, dtype), requires_grad)
+    return _finish(as_array(data, dtype), requires_grad, device)
 
 
 def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     """Like ``tensor`` but shares memory with a NumPy array or tensor when it can."""
+    _check_device(device)
     if isinstance(data, Tensor) and (dtype is None or dtypes.as_dtype(dtype) == data.dtype):
         return data
     array = as_array(data, dtype, copy=False)
@@ -131,19 +138,19 @@ def _float_dtype(dtype: Any) -> np.dtype:
 def zeros(*size: Any, dtype: Any = None, device: Any = None,
           requires_grad: bool = False) -> Tensor:
     """A tensor of zeros (default float dtype)."""
-    return _finish(np.zeros(_shape(size, "zeros"), _float_dtype(dtype)), requires_grad)
+    return _finish(np.zeros(_shape(size, "zeros"), _float_dtype(dtype)), requires_grad, device)
 
 
 def ones(*size: Any, dtype: Any = None, device: Any = None,
          requires_grad: bool = False) -> Tensor:
     """A tensor of ones (default float dtype)."""
-    return _finish(np.ones(_shape(size, "ones"), _float_dtype(dtype)), requires_grad)
+    return _finish(np.ones(_shape(size, "ones"), _float_dtype(dtype)), requires_grad, device)
 
 
 def empty(*size: Any, dtype: Any = None, device: Any = None,
           requires_grad: bool = False) -> Tensor:
     """An uninitialised tensor (zeros here: NumPy's ``empty`` would leak old memory)."""
-    return _finish(np.zeros(_shape(size, "empty"), _float_dtype(dtype)), requires_grad)
+    return _finish(np.zeros(_shape(size, "empty"), _float_dtype(dtype)), requires_grad, device)
 
 
 def full(size: Size, fill_value: Any, dtype: Any = None, device: Any = None,
@@ -152,13 +159,13 @@ def full(size: Size, fill_value: Any, dtype: Any = None, device: Any = None,
     if dtype is None:
         dtype = dtypes.scalar_dtype(fill_value)
     shape = _shape((size,) if isinstance(size, builtins.int) else tuple(size), "full")
-    return _finish(np.full(shape, fill_value, dtypes.as_dtype(dtype)), requires_grad)
+    return _finish(np.full(shape, fill_value, dtypes.as_dtype(dtype)), requires_grad, device)
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, device: Any = None,
         requires_grad: bool = False) -> Tensor:
     """The ``n x m`` identity matrix."""
-    return _finish(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
+    return _finish(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad, device)
 
 
 def arange(start: float, end: float | None = None, step: float = 1, dtype: Any = None,
@@ -171,7 +178,7 @@ def arange(start: float, end: float | None = None, step: float = 1, dtype: Any =
     if dtype is None:
         integral = all(isinstance(v, (builtins.int, np.integer)) for v in (start, end, step))
         dtype = dtypes.int64 if integral else dtypes.get_default_dtype()
-    return _finish(np.arange(start, end, step).astype(dtypes.as_dtype(dtype)), requires_grad)
+    return _finish(np.arange(start, end, step).astype(dtypes.as_dtype(dtype)), requires_grad, device)
 
 
 def linspace(start: float, end: float, steps: int, dtype: Any = None, device: Any = None,
@@ -179,7 +186,7 @@ def linspace(start: float, end: float, steps: int, dtype: Any = None, device: An
     """``steps`` evenly spaced values from ``start`` to ``end`` (both included)."""
     if steps < 0:
         raise RuntimeError(f"linspace(): number of steps must be non-negative, got {steps}")
-    return _finish(np.linspace(start, end, steps, dtype=_float_dtype(dtype)), requires_grad)
+    return _finish(np.linspace(start, end, steps, dtype=_float_dtype(dtype)), requires_grad, device)
 
 
 def rand(*size: Any, generator: Generator | None = None, dtype: Any = None,
@@ -187,7 +194,7 @@ def rand(*size: Any, generator: Generator | None = None, dtype: Any = None,
     """Uniform samples on [0, 1) from minigrad's generator."""
     dtype = _float_dtype(dtype)
     array = get_rng(generator).random(_shape(size, "rand")).astype(dtype, copy=False)
-    return _finish(array, requires_grad)
+    return _finish(array, requires_grad, device)
 
 
 def randn(*size: Any, generator: Generator | None = None, dtype: Any = None,
@@ -195,13 +202,14 @@ def randn(*size: Any, generator: Generator | None = None, dtype: Any = None,
     """Standard normal samples from minigrad's generator."""
     dtype = _float_dtype(dtype)
     array = get_rng(generator).standard_normal(_shape(size, "randn")).astype(dtype, copy=False)
-    return _finish(array, requires_grad)
+    return _finish(array, requires_grad, device)
 
 
 def randint(low: int, high: int | None = None, size: Size = (),
             generator: Generator | None = None, dtype: Any = None,
             device: Any = None) -> Tensor:
     """Integers drawn uniformly from ``[low, high)`` (int64 by default)."""
+    _check_device(device)
     if high is None:
         low, high = 0, low
     shape = _shape((size,) if isinstance(size, builtins.int) else tuple(size), "randint")
@@ -211,7 +219,8 @@ def randint(low: int, high: int | None = None, size: Size = (),
 
 def randperm(n: int, generator: Generator | None = None, dtype: Any = None,
              device: Any = None) -> Tensor:
-    """A random permutation of ``0 .. n-1`` (int64)."""
+    """A random permutation of the integers ``0`` to ``n - 1`` (int64)."""
+    _check_device(device)
     array = get_rng(generator).permutation(n)
     return _new(array.astype(dtypes.int64 if dtype is None else dtypes.as_dtype(dtype)))
 
@@ -222,7 +231,7 @@ def _like(name: str, make: Any) -> Any:
         dtype = input.dtype if dtype is None else dtypes.as_dtype(dtype)
         if name in ("rand_like", "randn_like") and dtype.kind != "f":
             raise RuntimeError(f"{name}: expected a floating point dtype, got {dtype}")
-        return make(input.shape, dtype=dtype, requires_grad=requires_grad)
+        return make(input.shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
     like.__name__ = like.__qualname__ = name
     like.__doc__ = f"Like ``{name[:-5]}`` with the shape (and by default dtype) of ``input``."

@@ -20,6 +20,7 @@ table in ``tests/test_ops.py``, which checks it against PyTorch and finite diffe
 from __future__ import annotations
 
 import builtins
+import math
 from collections import namedtuple
 from collections.abc import Callable, Sequence
 from types import SimpleNamespace
@@ -39,6 +40,9 @@ return_types = SimpleNamespace(
 
 
 # ---------------------------------------------------------------------- operands
+_PLAIN_NUMBERS = (builtins.float, builtins.int)
+
+
 def _priority(array: np.ndarray) -> int:
     return 2 if array.ndim else 1
 
@@ -59,6 +63,17 @@ def _operands(name: str, input: Any, other: Any) -> tuple[Tensor, Tensor, np.nda
             return a, b, a._data, b._data
         dtype = dtypes.result_type((a._data.dtype, _priority(a._data)),
                                    (b._data.dtype, _priority(b._data)))
+    elif type(other) in _PLAIN_NUMBERS and isinstance(input, Tensor) \
+            and input._data.dtype.kind == "f":
+        # float tensor and Python number (``y * 0.5``): the tensor's dtype wins
+        x = input._data
+        y = np.asarray(other, x.dtype)
+        return input, _new(y), x, y
+    elif type(input) in _PLAIN_NUMBERS and isinstance(other, Tensor) \
+            and other._data.dtype.kind == "f":
+        y = other._data
+        x = np.asarray(input, y.dtype)
+        return _new(x), other, x, y
     else:
         kinds = []
         for value in (input, other):
@@ -230,12 +245,17 @@ def pow(input: Any, exponent: Any) -> Tensor:
 
 # ---------------------------------------------------------------------- elementwise
 def _unary(name: str, node_type: type, ufunc: Callable[..., Any], input: Any,
-           save_input: bool = False, save_out: bool = False) -> Tensor:
+           save_input: bool = False, save_out: bool = False, quiet: bool = True) -> Tensor:
+    """An elementwise op of floats. ``quiet`` silences NumPy's warnings (overflow to inf,
+    log of 0, ...), which PyTorch does not give; ops that cannot warn skip its cost."""
     input = _tensor(name, input)
     x = input._data
     if x.dtype.kind != "f":
         x = x.astype(dtypes.get_default_dtype())
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+    if quiet:
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+            data = ufunc(x)
+    else:
         data = ufunc(x)
     return record(node_type, data, (input,), save=(input,) if save_input else (),
                   save_out=save_out)
@@ -292,7 +312,7 @@ def SinBackward0(xp, grad, out, inputs, needs):
 
 def sin(input: Tensor) -> Tensor:
     """Elementwise sine."""
-    return _unary("sin", SinBackward0, np.sin, input, save_input=True)
+    return _unary("sin", SinBackward0, np.sin, input, save_input=True, quiet=False)
 
 
 @derivative
@@ -302,7 +322,7 @@ def CosBackward0(xp, grad, out, inputs, needs):
 
 def cos(input: Tensor) -> Tensor:
     """Elementwise cosine."""
-    return _unary("cos", CosBackward0, np.cos, input, save_input=True)
+    return _unary("cos", CosBackward0, np.cos, input, save_input=True, quiet=False)
 
 
 @derivative
@@ -328,7 +348,7 @@ def TanhBackward0(xp, grad, out, inputs, needs):
 
 def tanh(input: Tensor) -> Tensor:
     """Elementwise hyperbolic tangent."""
-    return _unary("tanh", TanhBackward0, np.tanh, input, save_out=True)
+    return _unary("tanh", TanhBackward0, np.tanh, input, save_out=True, quiet=False)
 
 
 @derivative
@@ -490,30 +510,39 @@ def dot(input: Tensor, other: Tensor) -> Tensor:
 
 @derivative
 def AddmmBackward0(xp, grad, out, inputs, needs):
-    x, weight, bias = inputs
-    return (grad @ weight if needs[0] else None,
-            xp.swapaxes(grad, -1, -2) @ x if needs[1] and grad.ndim == 2 else
-            (xp.sum(xp.swapaxes(grad, -1, -2) @ x, tuple(range(grad.ndim - 2)), False)
-             if needs[1] else None),
-            grad if needs[2] else None)
+    x, weight = inputs[0], inputs[1]
+    grad_weight = None
+    if needs[1]:  # leading dims of any number are folded into one batch dim
+        rows = grad.reshape((-1, grad.shape[-1]))
+        grad_weight = xp.swapaxes(rows, 0, 1) @ x.reshape((-1, x.shape[-1]))
+    return (grad @ weight if needs[0] else None, grad_weight,
+            *((grad if needs[2] else None,) if len(inputs) == 3 else ()))
+
+
+# Without a bias, PyTorch's graph shows a matrix product: keep its name.
+LinearMmBackward0 = type("MmBackward0", (AddmmBackward0,), {"__slots__": ()})
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """``input @ weight.T + bias`` as one node (PyTorch's ``nn.functional.linear``)."""
-    if bias is None:
-        return matmul(input, transpose(weight, 0, 1) if weight.ndim == 2 else weight)
-    x, w, b = input._data, weight._data, bias._data
-    if x.ndim < 2 or w.ndim != 2 or x.shape[-1] != w.shape[1] or \
-            b.shape not in ((w.shape[0],), ()):
-        if x.ndim == 1:
-            return matmul(input, transpose(weight, 0, 1)) + bias
-        raise RuntimeError(f"linear: input {tuple(input.shape)}, weight {tuple(weight.shape)} "
-                           f"and bias {tuple(bias.shape)} do not fit (expected input "
-                           f"(..., {w.shape[-1]}) and bias ({w.shape[0]},))")
-    if not (x.dtype == w.dtype == b.dtype):
+    """``input @ weight.T + bias`` as one node (PyTorch's ``nn.functional.linear``).
+
+    ``input`` has shape ``(..., in_features)``, ``weight`` ``(out_features, in_features)``
+    and ``bias`` (optional) ``(out_features,)``.
+    """
+    x, w = _tensor("linear", input)._data, _tensor("linear", weight)._data
+    b = None if bias is None else _tensor("linear", bias)._data
+    if w.ndim != 2 or x.ndim == 0 or x.shape[-1] != w.shape[1] or \
+            (b is not None and b.shape != (w.shape[0],)):
+        raise RuntimeError(
+            f"linear: input {tuple(x.shape)}, weight {tuple(w.shape)} and bias "
+            f"{None if b is None else tuple(b.shape)} do not fit (expected input "
+            f"(..., {w.shape[-1] if w.ndim else '?'}), weight (out, in), bias (out,))")
+    if x.dtype != w.dtype or (b is not None and b.dtype != w.dtype):
         raise RuntimeError(f"linear: expected input, weight and bias of one dtype, got "
-                           f"{x.dtype}, {w.dtype} and {b.dtype}")
+                           f"{x.dtype}, {w.dtype} and {None if b is None else b.dtype}")
     data = x @ w.T
+    if b is None:
+        return record(LinearMmBackward0, data, (input, weight), save=_cross(input, weight))
     data += b
     return record(AddmmBackward0, data, (input, weight, bias), save=_cross(input, weight))
 
@@ -566,7 +595,7 @@ def sum(input: Tensor, dim: Dim = None, keepdim: bool = False, *, dtype: Any = N
 
 
 def _count(shape: tuple[int, ...], axes: tuple[int, ...]) -> int:
-    return int(np.prod([shape[a] for a in axes])) if axes else 1
+    return math.prod([shape[a] for a in axes])
 
 
 def _require_float(name: str, input: Tensor) -> None:
@@ -1458,7 +1487,7 @@ def _sum_to(x: Any, shape: tuple[int, ...]) -> Any:
                                       if n == 1 and x.shape[i + lead] != 1)
     if isinstance(x, Tensor):
         return reshape(sum(x, axes, keepdim=True), *shape) if axes else reshape(x, *shape)
-    return np.sum(x, axis=axes, keepdims=True).reshape(shape) if axes else x.reshape(shape)
+    return x.sum(axis=axes, keepdims=True).reshape(shape) if axes else x.reshape(shape)
 
 
 def _expand(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -1492,8 +1521,9 @@ def _exp(x: np.ndarray) -> np.ndarray:
 
 ARRAY_XP = SimpleNamespace(
     exp=_exp, log=np.log, sin=np.sin, cos=np.cos, sign=np.sign, where=np.where,
-    sum=lambda x, axes, keepdim: np.sum(x, axis=axes, keepdims=keepdim),
-    broadcast_to=_expand, swapaxes=np.swapaxes, transpose=np.transpose,
+    sum=lambda x, axes, keepdim: x.sum(axis=axes, keepdims=keepdim),
+    broadcast_to=_expand, swapaxes=lambda x, a, b: x.swapaxes(a, b),
+    transpose=lambda x, axes: x.transpose(axes),
     sum_to=_sum_to, cast=lambda x, dtype: x.astype(dtype),
     take_along_axis=lambda x, index, dim: x[_along(index, dim)], scatter_add=_array_scatter_add,
     index_add=_array_index_add,

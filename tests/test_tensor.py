@@ -93,3 +93,18 @@ def test_repr_matches_torch(make):
 def test_repr_shows_grad_fn():
     w = mg.tensor([1.0, 2.0], requires_grad=True)
     assert repr(w * 2) == "tensor([2., 4.], grad_fn=<MulBackward0>)"
+
+
+@pytest.mark.parametrize("make", [
+    lambda: mg.zeros(2, device="cuda"), lambda: mg.tensor([1.0], device="cuda:0"),
+    lambda: mg.randn(2, device="mps"), lambda: mg.randint(3, size=(2,), device="cuda"),
+    lambda: mg.zeros_like(mg.ones(2), device="cuda"), lambda: mg.as_tensor([1], device="cuda"),
+])
+def test_devices_other_than_cpu_are_refused(make):
+    with pytest.raises(RuntimeError, match="cpu only"):
+        make()
+    assert mg.zeros(2, device="cpu").shape == (2,)
+
+
+def test_nn_and_optim_are_attributes_like_torch():
+    assert mg.nn.Linear and mg.optim.SGD and mg.utils.data.DataLoader

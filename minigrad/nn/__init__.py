@@ -10,7 +10,12 @@ from minigrad.nn.activation import LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax
 from minigrad.nn.containers import ModuleDict, ModuleList, Sequential
 from minigrad.nn.layers import Dropout, Flatten, Identity, Linear
 from minigrad.nn.loss import (
-    BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss,
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
 )
 from minigrad.nn.module import Module, Parameter
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import operator
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
@@ -14,12 +15,15 @@ class _IndexedModules(Module):
     """What ``Sequential`` and ``ModuleList`` share: children named "0", "1", ... in order."""
 
     def _key(self, index: int) -> str:
-        """The name of the child at ``index`` (negative counts from the end)."""
+        """The name of the child at position ``index`` (negative counts from the end)."""
         size = len(self._modules)
         index = operator.index(index)
         if not -size <= index < size:
             raise IndexError(f"index {index} is out of range")
-        return str(index % size)
+        return next(itertools.islice(iter(self._modules), index % size, None))
+
+    def _at(self, index: int) -> Any:
+        return self._modules[self._key(index)]
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -62,7 +66,8 @@ class _IndexedModules(Module):
         size = len(self._modules)
         if not -size <= index <= size:
             raise IndexError(f"Index out of range: {index}")
-        index %= size + 1
+        if index < 0:
+            index += size
         for i in range(size, index, -1):
             self._modules[str(i)] = self._modules[str(i - 1)]
         self._modules[str(index)] = module
@@ -70,9 +75,9 @@ class _IndexedModules(Module):
 
     def pop(self, index: int) -> Module:
         """Remove and return the module at ``index``."""
-        module = self[index]  # type: ignore[index]
+        module = self._at(index)
         del self[index]
-        return module  # type: ignore[no-any-return]
+        return module
 
     def __dir__(self) -> list[str]:
         return [key for key in super().__dir__() if not key.isdigit()]
@@ -94,19 +99,19 @@ class Sequential(_IndexedModules):
     )
     """
 
-    def __init__(self, *args: Module | OrderedDict[str, Module]) -> None:
+    def __init__(self, *args: Any) -> None:
         super().__init__()
         if len(args) == 1 and isinstance(args[0], OrderedDict):
             for name, module in args[0].items():
                 self.add_module(name, module)
         else:
             for index, module in enumerate(args):
-                self.add_module(str(index), module)  # type: ignore[arg-type]
+                self.add_module(str(index), module)
 
     def __getitem__(self, index: int | slice) -> Module:
         if isinstance(index, slice):
             return type(self)(OrderedDict(list(self._modules.items())[index]))
-        return self._modules[self._key(index)]  # type: ignore[return-value]
+        return self._at(index)
 
     def __add__(self, other: Sequential) -> Sequential:
         if not isinstance(other, Sequential):
@@ -141,11 +146,12 @@ class ModuleList(_IndexedModules):
 
     def __getitem__(self, index: int | slice) -> Any:
         if isinstance(index, slice):
-            return type(self)(list(self._modules.values())[index])  # type: ignore[arg-type]
-        return self._modules[self._key(index)]
+            return type(self)(list(self)[index])
+        return self._at(index)
 
     def __iadd__(self, modules: Iterable[Module]) -> ModuleList:
-        return self.extend(modules)  # type: ignore[no-any-return]
+        self.extend(modules)
+        return self
 
     def __add__(self, other: Iterable[Module]) -> ModuleList:
         return ModuleList([*self, *other])
@@ -213,12 +219,15 @@ class ModuleDict(Module):
         return module
 
     def keys(self) -> Any:
+        """The keys, in insertion order."""
         return self._modules.keys()
 
     def items(self) -> Any:
+        """``(key, module)`` pairs, in insertion order."""
         return self._modules.items()
 
     def values(self) -> Any:
+        """The modules, in insertion order."""
         return self._modules.values()
 
     def update(self, modules: Mapping[str, Module] | Iterable[Any]) -> None:

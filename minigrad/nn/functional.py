@@ -131,8 +131,18 @@ def _constant_array(name: str, role: str, value: Tensor | None, dtype: np.dtype,
 
 
 # ---------------------------------------------------------------------- regression losses
+@derivative
+def MseLossBackward0(xp, grad, out, inputs, needs, scale):
+    x, y = inputs
+    grad_x = (x - y) * scale * grad
+    return grad_x if needs[0] else None, -grad_x if needs[1] else None
+
+
 def mse_loss(input: Tensor, target: Tensor, *, reduction: str = "mean") -> Tensor:
     """Mean (or summed, or elementwise) squared error ``(input - target) ** 2``.
+
+    One node, as in PyTorch (training loops call it often): the gradient is
+    ``2 * (input - target)``, divided by the number of elements for ``'mean'``.
 
     Examples
     --------
@@ -141,8 +151,19 @@ def mse_loss(input: Tensor, target: Tensor, *, reduction: str = "mean") -> Tenso
     """
     _check_reduction(reduction)
     _check_pair("mse_loss", input, target)
-    diff = ops.sub(input, target)
-    return _reduce(ops.mul(diff, diff), reduction)
+    a, b, x, y = ops._operands("mse_loss", input, target)
+    squares = x - y
+    squares *= squares  # in place for arrays; a 0-d input gives a NumPy scalar, rebound
+    scale = 2.0
+    if reduction == "none":
+        data = squares
+    elif reduction == "sum":
+        data = squares.sum()
+    else:
+        with np.errstate(invalid="ignore", divide="ignore"):  # nan for no elements
+            data = squares.sum() / squares.dtype.type(squares.size)
+        scale = 2.0 / squares.size if squares.size else 0.0
+    return record(MseLossBackward0, data, (a, b), scale, save=(a, b))
 
 
 def l1_loss(input: Tensor, target: Tensor, *, reduction: str = "mean") -> Tensor:
@@ -153,7 +174,8 @@ def l1_loss(input: Tensor, target: Tensor, *, reduction: str = "mean") -> Tensor
 
 
 # ---------------------------------------------------------------------- binary cross-entropy
-_BCE_EPSILON = 1e-12  # PyTorch's floor on x * (1 - x) in the gradient
+# PyTorch's floor on x * (1 - x) in the gradient: 1e-12, stored as a float32
+_BCE_EPSILON = float(np.float32(1e-12))
 
 
 @derivative
@@ -164,7 +186,8 @@ def BinaryCrossEntropyBackward0(xp, grad, out, inputs, needs, weight):
         spread = (1 - x) * x
         grad_x = grad * (x - y) / xp.where(spread > _BCE_EPSILON, spread, _BCE_EPSILON)
     if needs[1]:
-        grad_y = -grad * xp.log(x / (1 - x))
+        with np.errstate(divide="ignore"):  # infinite where the input is exactly 0 or 1
+            grad_y = -grad * xp.log(x / (1 - x))
     if weight is not None:
         grad_x = None if grad_x is None else grad_x * weight
         grad_y = None if grad_y is None else grad_y * weight
@@ -201,7 +224,8 @@ def BinaryCrossEntropyWithLogitsBackward0(xp, grad, out, inputs, needs, weight, 
     x, y = inputs
     grad_x = grad_y = None
     if needs[0]:
-        with np.errstate(over="ignore"):  # exp(-x) = inf for x < -709: 1 / inf is the limit 0
+        # exp(-x) is inf for x < -709 and 1 / inf the right limit, 0: no warning wanted
+        with np.errstate(over="ignore", under="ignore"):
             probability = 1 / (1 + xp.exp(-x))
         if pos_weight is None:
             grad_x = grad * (probability - y)
@@ -242,13 +266,13 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
     y = target._data.astype(x.dtype, copy=False)
     w = _constant_array(name, "weight", weight, x.dtype, x.shape)
     pw = _constant_array(name, "pos_weight", pos_weight, x.dtype, x.shape)
-    with np.errstate(over="ignore"):
+    with np.errstate(under="ignore"):  # exp(-|x|) underflows to 0 for |x| > 745: harmless
         log_sigmoid = np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
-    if pw is not None:
-        log_sigmoid = log_sigmoid * ((pw - 1) * y + 1)
-    data = (1 - y) * x - log_sigmoid
-    if w is not None:
-        data = data * w
+        if pw is not None:
+            log_sigmoid = log_sigmoid * ((pw - 1) * y + 1)
+        data = (1 - y) * x - log_sigmoid
+        if w is not None:
+            data = data * w
     loss = record(BinaryCrossEntropyWithLogitsBackward0, data, (input, target), w, pw,
                   save=(input, target))
     return _reduce(loss, reduction)
@@ -277,14 +301,44 @@ def _class_dim(name: str, input: Any) -> int:
     return 1 if input.ndim >= 2 else 0
 
 
+def _pick(array: np.ndarray, index: np.ndarray, dim: int) -> np.ndarray:
+    """``array``'s entries at ``index`` along ``dim`` (``index`` has size 1 there)."""
+    if array.ndim == 2 and dim == 1:  # the common (N, C) case, without the general machinery
+        return array[np.arange(array.shape[0]), index[:, 0]][:, None]
+    return np.take_along_axis(array, index, dim)
+
+
+def _place(shape: tuple[int, ...], index: np.ndarray, values: np.ndarray,
+           dim: int) -> np.ndarray:
+    """Zeros of ``shape`` with ``values`` written at ``index`` along ``dim``."""
+    array = np.zeros(shape, values.dtype)
+    if array.ndim == 2 and dim == 1:
+        array[np.arange(shape[0]), index[:, 0]] = values[:, 0]
+    else:
+        np.put_along_axis(array, index, values, dim)
+    return array
+
+
+@derivative
+def NllLossBackward0(xp, grad, out, inputs, needs, dim, index, target_coefficient,
+                     class_coefficient, scale):
+    # the loss is linear in the log-probabilities: their gradient is the (constant)
+    # coefficients, times the incoming gradient spread along the class dim
+    coefficients = _place(inputs[0].shape, index, target_coefficient, dim)
+    if class_coefficient is not None:
+        coefficients += class_coefficient
+    if grad.ndim:  # reduction 'none': one gradient per target
+        grad = grad.reshape(index.shape)
+    return (coefficients * (grad * scale),)
+
+
 def _index_loss(name: str, log_probs: Tensor, target: Any, weight: Tensor | None,
                 ignore_index: int, reduction: str, label_smoothing: float) -> Tensor:
-    """NLL (plus label smoothing) of class-index targets, as one weighted sum.
+    """NLL (plus label smoothing) of class-index targets, as one node.
 
-    The loss is ``sum(log_probs * coefficients)`` over the class dim, with constant
-    coefficients: ``-(1 - smoothing) * weight[t]`` at each target class, minus
-    ``smoothing / C * weight[c]`` for every class, and 0 on ignored targets. A
-    multiplication and a sum are much faster than gathering and scattering indices.
+    Each element's loss is ``-(1 - smoothing) * weight[t] * log_probs[t]`` minus
+    ``smoothing / C * sum_c weight[c] * log_probs[c]``, and 0 for ignored targets;
+    ``'mean'`` divides the sum by the summed ``weight[t]`` of the targets that count.
     """
     dim = 1 if log_probs.ndim >= 2 else 0
     classes = log_probs.shape[dim]
@@ -299,29 +353,43 @@ def _index_loss(name: str, log_probs: Tensor, target: Any, weight: Tensor | None
         raise ValueError(f"{name}(): expected a target of shape {tuple(expected)} for input "
                          f"of shape {tuple(log_probs.shape)} (the input without its class "
                          f"dim {dim}), got target of shape {tuple(target.shape)}")
-    dtype = log_probs.dtype
+    x = log_probs._data
     t = target._data
     valid = t != ignore_index
     out_of_range = valid & ((t < 0) | (t >= classes))
     if out_of_range.any():
         raise IndexError(f"{name}(): Target {t[out_of_range].flat[0]} is out of bounds "
                          f"(the input has {classes} classes)")
-    safe = np.where(valid, t, 0)
-    class_weight = _class_weight(name, weight, classes, dtype)
-    target_weight = (np.ones(t.shape, dtype) if class_weight is None
-                     else class_weight[safe]) * valid
-    coefficients = np.zeros(log_probs.shape, dtype)
-    np.put_along_axis(coefficients, np.expand_dims(safe, dim),
-                      np.expand_dims(-(1 - label_smoothing) * target_weight, dim), axis=dim)
+    everything_valid = bool(valid.all())
+    index = np.expand_dims(t if everything_valid else np.where(valid, t, 0), dim)
+    class_weight = _class_weight(name, weight, classes, x.dtype)
+    if class_weight is None:
+        target_weight = np.ones(index.shape, x.dtype) if everything_valid else \
+            np.expand_dims(valid, dim).astype(x.dtype)
+    else:
+        target_weight = class_weight[index] * np.expand_dims(valid, dim)
+    target_coefficient = -(1 - label_smoothing) * target_weight
+    elementwise = target_coefficient * _pick(x, index, dim)
+    class_coefficient = None
     if label_smoothing:
-        per_class = np.ones(classes, dtype) if class_weight is None else class_weight
-        per_class = per_class.reshape((classes,) + (1,) * (log_probs.ndim - dim - 1))
-        coefficients -= (label_smoothing / classes) * per_class * np.expand_dims(valid, dim)
-    loss = ops.mul(log_probs, _new(coefficients))
+        per_class = np.ones(classes, x.dtype) if class_weight is None else class_weight
+        per_class = per_class.reshape((classes,) + (1,) * (x.ndim - dim - 1))
+        class_coefficient = -(label_smoothing / classes) * per_class * \
+            np.expand_dims(valid, dim)
+        elementwise = elementwise + np.sum(x * class_coefficient, axis=dim, keepdims=True)
+    scale = 1.0
     if reduction == "none":
-        return ops.sum(loss, dim)
-    total = ops.sum(loss)
-    return total if reduction == "sum" else ops.div(total, target_weight.sum())
+        data = elementwise.reshape(expected)
+    else:
+        data = np.sum(elementwise)
+        if reduction == "mean":
+            total_weight = target_weight.sum()
+            with np.errstate(invalid="ignore", divide="ignore"):
+                data = data / total_weight  # nan when nothing counts, as in PyTorch
+            # PyTorch's gradient is zero, not nan, when every target is ignored
+            scale = 1 / total_weight if total_weight else 0.0
+    return record(NllLossBackward0, np.asarray(data, x.dtype), (log_probs,), dim, index,
+                  target_coefficient, class_coefficient, scale)
 
 
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, *,

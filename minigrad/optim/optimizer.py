@@ -69,7 +69,8 @@ class Optimizer:
     def add_param_group(self, param_group: dict[str, Any]) -> None:
         """Add a group of parameters with its own hyper-parameters (defaults fill the rest).
 
-        Useful to unfreeze layers while training goes on.
+        Useful to unfreeze layers while training goes on. A parameter listed twice is an
+        error (PyTorch only warns, then updates it twice per step).
         """
         if not isinstance(param_group, dict):
             raise TypeError(f"param_group must be a dict, but got {type(param_group)}")
@@ -153,22 +154,23 @@ class Optimizer:
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore a state saved by :meth:`state_dict` (into an optimizer of the same shape).
 
-        The saved hyper-parameters replace the current ones. State tensors are copied and
-        converted to their parameter's dtype (``step`` counts are kept as they are).
-        Integer keys that came back as strings (e.g. through JSON) are accepted.
+        The saved hyper-parameters replace the current ones (defaults fill any the save
+        lacks). State tensors are copied and converted to their parameter's dtype (``step``
+        counts are kept as they are). Integer keys that came back as strings (e.g. through
+        JSON) are accepted, and so is PyTorch's format with its tensors converted.
         """
         groups = self.param_groups
         saved_groups = copy.deepcopy(state_dict["param_groups"])
         if len(groups) != len(saved_groups):
             raise ValueError(f"loaded state dict has a different number of parameter groups "
                              f"({len(saved_groups)}) than the optimizer ({len(groups)})")
-        for index, (group, saved) in enumerate(zip(groups, saved_groups)):
+        for index, (group, saved) in enumerate(zip(groups, saved_groups, strict=True)):
             if len(group["params"]) != len(saved["params"]):
                 raise ValueError(f"loaded state dict contains a parameter group that doesn't "
                                  f"match the size of optimizer's group (group {index}: "
                                  f"{len(saved['params'])} saved, {len(group['params'])} here)")
         by_index = dict(zip(chain.from_iterable(g["params"] for g in saved_groups),
-                            chain.from_iterable(g["params"] for g in groups)))
+                            chain.from_iterable(g["params"] for g in groups), strict=True))
         state: defaultdict[Any, dict[str, Any]] = defaultdict(dict)
         for key, value in state_dict["state"].items():
             index = int(key) if isinstance(key, str) and key.isdigit() else key
@@ -178,10 +180,12 @@ class Optimizer:
                                 for name, item in value.items()}
             else:
                 state[key] = value
-        for group, saved in zip(groups, saved_groups):
+        for group, saved in zip(groups, saved_groups, strict=True):
             saved["params"] = group["params"]
             if "param_names" in group and "param_names" not in saved:
                 saved["param_names"] = group["param_names"]
+            for name, default in self.defaults.items():  # settings newer than the save
+                saved.setdefault(name, default)
         self.state = state
         self.param_groups = saved_groups
 
@@ -197,6 +201,8 @@ class Optimizer:
 
 def _copy_state(value: Any, param: Tensor, name: str) -> Any:
     """A writable copy of one state entry, in the parameter's dtype (``step`` as it is)."""
+    if name == "step" and isinstance(value, (int, float)):
+        return _new(np.asarray(value, np.float32))  # a count saved as a plain number
     if not isinstance(value, Tensor):
         return copy.deepcopy(value)
     array = value._data
