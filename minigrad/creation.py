@@ -178,7 +178,8 @@ def arange(start: float, end: float | None = None, step: float = 1, dtype: Any =
     if dtype is None:
         integral = all(isinstance(v, (builtins.int, np.integer)) for v in (start, end, step))
         dtype = dtypes.int64 if integral else dtypes.get_default_dtype()
-    return _finish(np.arange(start, end, step).astype(dtypes.as_dtype(dtype)), requires_grad, device)
+    values = np.arange(start, end, step).astype(dtypes.as_dtype(dtype))
+    return _finish(values, requires_grad, device)
 
 
 def linspace(start: float, end: float, steps: int, dtype: Any = None, device: Any = None,

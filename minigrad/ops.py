@@ -541,9 +541,9 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         raise RuntimeError(f"linear: expected input, weight and bias of one dtype, got "
                            f"{x.dtype}, {w.dtype} and {None if b is None else b.dtype}")
     data = x @ w.T
-    if b is None:
+    if bias is None:
         return record(LinearMmBackward0, data, (input, weight), save=_cross(input, weight))
-    data += b
+    data += bias._data
     return record(AddmmBackward0, data, (input, weight, bias), save=_cross(input, weight))
 
 
