@@ -59,6 +59,20 @@ def test_leaf_grad_is_not_shared_between_leaves():
     np.testing.assert_array_equal(b.grad.numpy(), [1.0, 1.0])
 
 
+def test_leaf_grad_never_aliases_the_callers_gradient():
+    a = leaf([1.0, 2.0])
+    gradient = mg.tensor([1.0, 1.0], dtype=mg.float64)
+    (a + 0).backward(gradient)
+    a.grad.mul_(5)
+    np.testing.assert_array_equal(gradient.numpy(), [1.0, 1.0])
+    kept = mg.tensor([2.0, 2.0], dtype=mg.float64)
+    b = leaf([1.0, 2.0])
+    b.register_hook(lambda g: kept)
+    (b * 1).sum().backward()
+    b.grad.zero_()
+    np.testing.assert_array_equal(kept.numpy(), [2.0, 2.0])
+
+
 def test_second_backward_needs_retain_graph():
     x = leaf([1.0, 2.0])
     y = (x * x).sum()

@@ -79,15 +79,20 @@ def _run_hooks(hooks: list[Any] | None, retained: Any, grad: Any, shape: tuple[i
     return grad
 
 
-def _accumulate_leaf(leaf: Tensor, grad: Any, create_graph: bool) -> None:
-    """Add ``grad`` into ``leaf.grad``: in place when possible, a fresh tensor otherwise."""
+def _accumulate_leaf(leaf: Tensor, grad: Any, create_graph: bool, owned: bool) -> None:
+    """Add ``grad`` into ``leaf.grad``: in place when possible, a fresh tensor otherwise.
+
+    ``owned`` says that nothing else refers to the array, so a first gradient can be kept
+    as it is instead of copied (a saving of one parameter-sized copy per step).
+    """
     if create_graph:
         leaf.grad = grad if leaf.grad is None else leaf.grad + grad
         return
     if leaf.grad is None:
-        # the array may be shared (a formula can pass one gradient to several inputs) or a
-        # read-only view: the leaf gets a copy it owns
-        leaf.grad = _new(np.array(grad, dtype=leaf.dtype, copy=True))
+        if not (owned and type(grad) is np.ndarray and grad.base is None
+                and grad.flags.writeable and grad.dtype == leaf.dtype):
+            grad = np.array(grad, dtype=leaf.dtype, copy=True)
+        leaf.grad = _new(grad)
         return
     old = leaf.grad._data
     if old.flags.writeable and old.shape == grad.shape and not leaf.grad._requires_grad:
@@ -180,11 +185,16 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_grap
                 send(edge, child_grad)
             if not retain_graph:
                 node.release()
+        # A formula may pass one array on to several inputs (addition does), and the
+        # caller's root gradient belongs to the caller: a leaf adopts only what is its own.
+        shared = {id(grad) for grad in root_grads}
         for leaf, grad in leaf_grads.values():
-            if leaf.hooks:
+            if leaf.hooks:  # a hook may return an array its caller keeps
                 grad = _run_hooks(leaf.hooks, None, grad, leaf.shape, create_graph)
+                shared.add(id(grad))
             if wanted is None:
-                _accumulate_leaf(leaf, grad, create_graph)
+                _accumulate_leaf(leaf, grad, create_graph, id(grad) not in shared)
+                shared.add(id(grad))
             elif id(leaf) in wanted:
                 captured[wanted[id(leaf)]] = grad
     finally:
@@ -255,7 +265,7 @@ def backward(tensors: Sequence[Tensor], grad_tensors: Sequence[Any] | None = Non
     captured = run_backward(roots, starts, retain, create_graph, inputs)
     for tensor, grad in zip(inputs, captured):
         if grad is not None:
-            _accumulate_leaf(tensor, grad, create_graph)
+            _accumulate_leaf(tensor, grad, create_graph, owned=False)
 
 
 def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
