@@ -360,7 +360,8 @@ def test_recorded_in_place_ops_match_torch():
         h.sum().backward()
         return h.detach().numpy(), x.grad.numpy()
 
-    for mine, reference in zip(run(mg, leaf([1.0, 2.0, 0.5])), run(torch, torch_leaf([1.0, 2.0, 0.5]))):
+    ours, theirs = run(mg, leaf([1.0, 2.0, 0.5])), run(torch, torch_leaf([1.0, 2.0, 0.5]))
+    for mine, reference in zip(ours, theirs):
         np.testing.assert_allclose(mine, reference)
 
 
