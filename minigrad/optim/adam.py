@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from minigrad.optim.optimizer import Optimizer, _scale_, _subtract_
+from minigrad.optim.optimizer import Optimizer, _update_
 from minigrad.tensor import Tensor, _new
 
 
@@ -94,7 +94,7 @@ class Adam(Optimizer):
                 step_count._vc[0] += 1
                 if weight_decay != 0:
                     if decoupled:
-                        _scale_(param, 1 - lr * weight_decay)
+                        _update_(param, np.multiply, 1 - lr * weight_decay)
                     else:
                         grad = grad + weight_decay * param._data
                 exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
@@ -117,7 +117,7 @@ class Adam(Optimizer):
                 denominator += eps
                 np.divide(m, denominator, out=denominator)
                 denominator *= step_size
-                _subtract_(param, denominator)
+                _update_(param, np.subtract, denominator)
         return loss
 
 

@@ -211,23 +211,16 @@ def _copy_state(value: Any, param: Tensor, name: str) -> Any:
     return _new(np.array(array, copy=True))
 
 
-def _subtract_(param: Tensor, update: np.ndarray) -> None:
-    """``param -= update`` in place, bumping its version."""
+def _update_(param: Tensor, ufunc: np.ufunc, operand: Any) -> None:
+    """``param = ufunc(param, operand)`` in place (e.g. ``np.subtract``), bumping its version.
+
+    A parameter array that a live graph saved is read-only: the tensor's own in-place op
+    then writes it, so that the graph's version check sees the change.
+    """
     data = param._data
     if data.flags.writeable:
-        np.subtract(data, update, out=data, casting="unsafe")
+        ufunc(data, operand, out=data, casting="unsafe")
         param._vc[0] += 1
     else:
         with no_grad():
-            param.sub_(_new(update))
-
-
-def _scale_(param: Tensor, factor: float) -> None:
-    """``param *= factor`` in place, bumping its version."""
-    data = param._data
-    if data.flags.writeable:
-        np.multiply(data, factor, out=data, casting="unsafe")
-        param._vc[0] += 1
-    else:
-        with no_grad():
-            param.mul_(factor)
+            param.copy_(_new(ufunc(data, operand)))

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from minigrad.optim.optimizer import Optimizer, _subtract_
+from minigrad.optim.optimizer import Optimizer, _update_
 from minigrad.tensor import _new
 
 
@@ -82,5 +82,5 @@ class SGD(Optimizer):
                         array += (1 - dampening) * grad
                         buffer._vc[0] += 1
                     grad = grad + momentum * buffer._data if nesterov else buffer._data
-                _subtract_(param, lr * grad)
+                _update_(param, np.subtract, lr * grad)
         return loss
