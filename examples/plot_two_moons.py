@@ -52,9 +52,9 @@ for step in range(snapshots[-1] + 1):
     optimizer.step()
     losses.append(loss.item())
 
-accuracy = float(((probabilities(model, points) > 0.5) == labels).mean())
-print(f"final loss: {losses[-1]:.4f}")
-print(f"training accuracy: {accuracy:.3f}")
+loss_curves(axes[-1], {"BCE": losses}, title="training loss")
+fig.tight_layout()
+plt.show()
 
 # %%
 # The boundary over time, and the loss
@@ -62,6 +62,6 @@ print(f"training accuracy: {accuracy:.3f}")
 # Early on the boundary is nearly straight: a randomly initialised ReLU network is close to
 # linear on this scale. It bends as the loss falls.
 
-loss_curves(axes[-1], {"BCE": losses}, title="training loss")
-fig.tight_layout()
-plt.show()
+accuracy = float(((probabilities(model, points) > 0.5) == labels).mean())
+print(f"final loss: {losses[-1]:.4f}")
+print(f"training accuracy: {accuracy:.3f}")
