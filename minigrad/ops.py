@@ -580,6 +580,10 @@ def SumBackward1(xp, grad, out, inputs, needs, axes, keepdim):
     return (xp.broadcast_to(_kept(grad, shape, axes, keepdim), shape),)
 
 
+# PyTorch names the full reduction ...Backward0 and the one over dims ...Backward1
+SumBackward0 = type("SumBackward0", (SumBackward1,), {"__slots__": ()})
+
+
 def sum(input: Tensor, dim: Dim = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
     """Sum over ``dim`` (an int, a tuple, or None for all); integers sum to int64."""
     input = _tensor("sum", input)
@@ -588,7 +592,7 @@ def sum(input: Tensor, dim: Dim = None, keepdim: bool = False, *, dtype: Any = N
     x = input._data
     if dim is None and not keepdim:  # the common case, kept cheap
         data = x.sum(dtype=np.int64 if x.dtype.kind in "iub" else None)
-        return record(SumBackward1, data, (input,), (), False)
+        return record(SumBackward0, data, (input,), (), False)
     axes = _dims("sum", dim, input.ndim)
     data = x.sum(axis=axes, keepdims=keepdim, dtype=np.int64 if x.dtype.kind in "iub" else None)
     return record(SumBackward1, data, (input,), axes, keepdim)
@@ -619,8 +623,12 @@ def mean(input: Tensor, dim: Dim = None, keepdim: bool = False, *, dtype: Any = 
     axes = _dims("mean", dim, input.ndim)
     count = _count(input.shape, axes)
     with np.errstate(invalid="ignore", divide="ignore"):
-        data = np.sum(input._data, axis=axes, keepdims=keepdim) / input._data.dtype.type(count)
-    return record(MeanBackward1, data, (input,), axes, keepdim, count)
+        data = input._data.sum(axis=axes, keepdims=keepdim) / input._data.dtype.type(count)
+    node = MeanBackward0 if dim is None else MeanBackward1
+    return record(node, data, (input,), axes, keepdim, count)
+
+
+MeanBackward0 = type("MeanBackward0", (MeanBackward1,), {"__slots__": ()})
 
 
 @derivative

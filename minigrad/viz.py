@@ -330,9 +330,9 @@ _RULES: dict[str, tuple[str, str]] = {
     "AddmmBackward0": ("linear layer out = x @ W^T + bias: the matrix-product rule for x and W; "
                        "the bias receives g, summed over the batch",
                        "dx = g @ W,  dW = g^T @ x,  dbias = sum of g over the batch"),
-    "SumBackward1": ("a sum sends the gradient, unchanged, to every element it added "
+    "SumBackward0": ("a sum sends the gradient, unchanged, to every element it added "
                      "(broadcast back to the input's shape)", "da = broadcast(g, a.shape)"),
-    "MeanBackward1": ("a mean of N elements sends g / N to each of them",
+    "MeanBackward0": ("a mean of N elements sends g / N to each of them",
                       "da = broadcast(g, a.shape) / N"),
     "VarBackward0": ("variance: each element's slope is 2 (a - mean(a)) / (N - correction)",
                      "da = g * 2 * (a - mean(a)) / (N - correction)"),
@@ -374,7 +374,8 @@ _RULES: dict[str, tuple[str, str]] = {
 }
 # Node types that share a formula share a rule.
 for _alias, _source in {"AminBackward0": "AmaxBackward0", "MaxBackward1": "AmaxBackward0",
-                        "MinBackward1": "AmaxBackward0", "MinBackward0": "MaxBackward0"}.items():
+                        "MinBackward1": "AmaxBackward0", "MinBackward0": "MaxBackward0",
+                        "SumBackward1": "SumBackward0", "MeanBackward1": "MeanBackward0"}.items():
     _RULES[_alias] = _RULES[_source]
 
 

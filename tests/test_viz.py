@@ -83,7 +83,7 @@ def test_known_graph_nodes_edges_and_labels():
     assert [nodes[f"op{i}"]["label"] for i in (2, 3, 4)] == [
         h.grad_fn.name(), s.grad_fn.name(), y.grad_fn.name()]
     assert [nodes[f"op{i}"]["label"] for i in (2, 3, 4)] == [
-        "MulBackward0", "SigmoidBackward0", "SumBackward1"]
+        "MulBackward0", "SigmoidBackward0", "SumBackward0"]
     assert nodes["t0"]["label"] == "w\n(2,) float32"
     assert nodes["t1"]["label"] == "x\n(2,) float32"
     assert nodes["t2"]["label"] == nodes["t3"]["label"] == "(2,) float32"
@@ -103,7 +103,7 @@ def test_labels_show_dtype_and_unnamed_tensors():
     assert nodes["t1"]["label"] == "() float64\nvalue 2"  # the constant 2
     assert nodes["t1"]["style"] == "dashed"
     assert nodes["op2"]["label"] == "MulBackward0"
-    assert nodes["op3"]["label"] == "MeanBackward1"
+    assert nodes["op3"]["label"] == "MeanBackward0"
     assert nodes["t3"]["label"] == "output\n() float64\nvalue 4"
 
 
@@ -190,7 +190,7 @@ def test_released_graph():
     y.backward()  # no retain_graph: every node is released
     nodes, edges = parse_dot(viz.to_dot(y))
     assert nodes.keys() == {"t0", "op0"}
-    assert nodes["op0"]["label"] == "SumBackward1\n(released)"
+    assert nodes["op0"]["label"] == "SumBackward0\n(released)"
     assert nodes["op0"]["style"] == "dashed"
     assert edges == [("op0", "t0", None)]
 
@@ -291,7 +291,7 @@ def test_explain_known_graph():
     s.retain_grad()
     explanation = viz.explain_backward(y, params={"w": w, "x": x})
     assert [step.op for step in explanation.steps] == [
-        "SumBackward1", "SigmoidBackward0", "MulBackward0", "AccumulateGrad", "AccumulateGrad"]
+        "SumBackward0", "SigmoidBackward0", "MulBackward0", "AccumulateGrad", "AccumulateGrad"]
     assert [step.tensor for step in explanation.steps[:3]] == [y, s, h]
     assert {step.label for step in explanation.steps[3:]} == {"w", "x"}
     assert all(step.tensor.grad is None for step in explanation.steps)  # nothing touched
@@ -325,7 +325,7 @@ def test_explain_known_graph():
         assert step.formula in text
     assert "da = g * out * (1 - out)" in text
     assert np.array2string(w.grad.numpy(), precision=6, separator=", ") in text
-    assert text.index("SumBackward1") < text.index("SigmoidBackward0") < text.index(
+    assert text.index("SumBackward0") < text.index("SigmoidBackward0") < text.index(
         "MulBackward0") < text.index("AccumulateGrad")
 
 
@@ -406,7 +406,7 @@ def test_explain_mlp_matches_backward_without_side_effects():
     assert hook_calls == [] and hidden.grad is None and layer.weight.grad is None
     assert "1 hook(s) registered" in str(explanation)
     ops_seen = [step.op for step in explanation.steps]
-    assert ops_seen == ["MeanBackward1", "PowBackward0", "SubBackward0", "MmBackward0",
+    assert ops_seen == ["MeanBackward0", "PowBackward0", "SubBackward0", "MmBackward0",
                         "PermuteBackward0", "ReluBackward0", "AddmmBackward0"] + [
                         "AccumulateGrad"] * 3
     assert {step.label for step in explanation.steps if step.op == "AccumulateGrad"} == {
