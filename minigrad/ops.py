@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from minigrad import dtypes
-from minigrad.autograd.grad_mode import _mode
+from minigrad.autograd.grad_mode import _mode, no_grad
 from minigrad.tensor import Tensor, _new, derivative, record
 
 Dim = int | Sequence[int] | None
@@ -413,8 +413,7 @@ def _extremum(name: str, node_type: type, pick: Callable[..., Any], input: Any,
         raise _broadcast_error(name, a, b) from None
     share = None
     if _mode.enabled and (a._requires_grad or b._requires_grad):
-        won = np.where(x == y, 0.5, (data == x).astype(np.float64)).astype(data.dtype)
-        share = won
+        share = np.where(x == y, 0.5, (data == x).astype(np.float64)).astype(data.dtype)
     return record(node_type, data, (a, b), share)
 
 
@@ -1284,7 +1283,7 @@ def ge(input: Any, other: Any) -> Tensor:
     return _compare("ge", np.greater_equal, input, other)
 
 
-greater, greater_equal, less, less_equal, equal_elementwise, not_equal = gt, ge, lt, le, eq, ne
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 
 
 def logical_and(input: Any, other: Any) -> Tensor:
@@ -1394,7 +1393,7 @@ def _inplace(name: str, target: Tensor, compute: Callable[[Tensor], Tensor],
     recording = _mode.enabled and (target._requires_grad or builtins.any(
         isinstance(o, Tensor) and o._requires_grad for o in operands))
     if not recording:
-        with _no_grad():
+        with no_grad():
             _write(target, compute(target)._data, name)
         return target
     if target.grad_fn is None and target._requires_grad:
@@ -1409,12 +1408,6 @@ def _inplace(name: str, target: Tensor, compute: Callable[[Tensor], Tensor],
     _write(target, result._data, name)
     target.grad_fn, target._requires_grad = result.grad_fn, True
     return target
-
-
-def _no_grad() -> Any:
-    from minigrad.autograd.grad_mode import no_grad
-
-    return no_grad()
 
 
 def add_(input: Tensor, other: Any, alpha: float = 1) -> Tensor:
