@@ -841,14 +841,14 @@ def LogsumexpBackward0(xp, grad, out, inputs, needs, axes, keepdim):
 
 def _shift(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
     """The max over ``axes`` (kept), with non-finite maxima replaced by 0 for stability."""
-    peak = np.max(x, axis=axes, keepdims=True) if x.size else np.zeros((1,) * x.ndim, x.dtype)
+    peak = x.max(axis=axes, keepdims=True) if x.size else np.zeros((1,) * x.ndim, x.dtype)
     return np.where(np.isfinite(peak), peak, 0)
 
 
 def _logsumexp(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
     peak = _shift(x, axes)
     with np.errstate(divide="ignore", under="ignore"):
-        return np.log(np.sum(np.exp(x - peak), axis=axes, keepdims=True)) + peak
+        return np.log(np.exp(x - peak).sum(axis=axes, keepdims=True)) + peak
 
 
 def _softmax_input(name: str, input: Tensor, dim: int | None,
@@ -871,7 +871,7 @@ def softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
     x = input._data
     with np.errstate(under="ignore", invalid="ignore"):  # all -inf gives nan, as in PyTorch
         shifted = np.exp(x - _shift(x, axes))
-        data = shifted / np.sum(shifted, axis=axes, keepdims=True)
+        data = shifted / shifted.sum(axis=axes, keepdims=True)
     return record(SoftmaxBackward0, data, (input,), axes, save_out=True)
 
 
@@ -881,7 +881,7 @@ def log_softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Ten
     shifted = input._data - _shift(input._data, axes)
     # the max is subtracted first: x - logsumexp(x) would round to the precision of the max
     with np.errstate(divide="ignore", under="ignore", invalid="ignore"):
-        data = shifted - np.log(np.sum(np.exp(shifted), axis=axes, keepdims=True))
+        data = shifted - np.log(np.exp(shifted).sum(axis=axes, keepdims=True))
     return record(LogSoftmaxBackward0, data, (input,), axes, save_out=True)
 
 

@@ -376,12 +376,12 @@ def _index_loss(name: str, log_probs: Tensor, target: Any, weight: Tensor | None
         per_class = per_class.reshape((classes,) + (1,) * (x.ndim - dim - 1))
         class_coefficient = -(label_smoothing / classes) * per_class * \
             np.expand_dims(valid, dim)
-        elementwise = elementwise + np.sum(x * class_coefficient, axis=dim, keepdims=True)
+        elementwise = elementwise + (x * class_coefficient).sum(axis=dim, keepdims=True)
     scale = 1.0
     if reduction == "none":
         data = elementwise.reshape(expected)
     else:
-        data = np.sum(elementwise)
+        data = elementwise.sum()
         if reduction == "mean":
             total_weight = target_weight.sum()
             with np.errstate(invalid="ignore", divide="ignore"):
