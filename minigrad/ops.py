@@ -244,20 +244,20 @@ def pow(input: Any, exponent: Any) -> Tensor:
 
 
 # ---------------------------------------------------------------------- elementwise
+# NumPy's warnings (overflow to inf, log of 0, ...) that PyTorch does not give. As a
+# decorator, np.errstate costs about half of a ``with`` block: ops on hot paths use it.
+_quiet = np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore")
+_quiet_exp, _quiet_log, _quiet_sqrt = _quiet(np.exp), _quiet(np.log), _quiet(np.sqrt)
+
+
 def _unary(name: str, node_type: type, ufunc: Callable[..., Any], input: Any,
-           save_input: bool = False, save_out: bool = False, quiet: bool = True) -> Tensor:
-    """An elementwise op of floats. ``quiet`` silences NumPy's warnings (overflow to inf,
-    log of 0, ...), which PyTorch does not give; ops that cannot warn skip its cost."""
+           save_input: bool = False, save_out: bool = False) -> Tensor:
+    """An elementwise op of floats (pass ``_quiet(ufunc)`` for one that may warn)."""
     input = _tensor(name, input)
     x = input._data
     if x.dtype.kind != "f":
         x = x.astype(dtypes.get_default_dtype())
-    if quiet:
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
-            data = ufunc(x)
-    else:
-        data = ufunc(x)
-    return record(node_type, data, (input,), save=(input,) if save_input else (),
+    return record(node_type, ufunc(x), (input,), save=(input,) if save_input else (),
                   save_out=save_out)
 
 
@@ -282,7 +282,7 @@ def ExpBackward0(xp, grad, out, inputs, needs):
 
 def exp(input: Tensor) -> Tensor:
     """Elementwise ``e ** input``."""
-    return _unary("exp", ExpBackward0, np.exp, input, save_out=True)
+    return _unary("exp", ExpBackward0, _quiet_exp, input, save_out=True)
 
 
 @derivative
@@ -292,7 +292,7 @@ def LogBackward0(xp, grad, out, inputs, needs):
 
 def log(input: Tensor) -> Tensor:
     """Elementwise natural logarithm (``-inf`` at 0, ``nan`` below, silently as in PyTorch)."""
-    return _unary("log", LogBackward0, np.log, input, save_input=True)
+    return _unary("log", LogBackward0, _quiet_log, input, save_input=True)
 
 
 @derivative
@@ -302,7 +302,7 @@ def SqrtBackward0(xp, grad, out, inputs, needs):
 
 def sqrt(input: Tensor) -> Tensor:
     """Elementwise square root."""
-    return _unary("sqrt", SqrtBackward0, np.sqrt, input, save_out=True)
+    return _unary("sqrt", SqrtBackward0, _quiet_sqrt, input, save_out=True)
 
 
 @derivative
@@ -312,7 +312,7 @@ def SinBackward0(xp, grad, out, inputs, needs):
 
 def sin(input: Tensor) -> Tensor:
     """Elementwise sine."""
-    return _unary("sin", SinBackward0, np.sin, input, save_input=True, quiet=False)
+    return _unary("sin", SinBackward0, np.sin, input, save_input=True)
 
 
 @derivative
@@ -322,7 +322,7 @@ def CosBackward0(xp, grad, out, inputs, needs):
 
 def cos(input: Tensor) -> Tensor:
     """Elementwise cosine."""
-    return _unary("cos", CosBackward0, np.cos, input, save_input=True, quiet=False)
+    return _unary("cos", CosBackward0, np.cos, input, save_input=True)
 
 
 @derivative
@@ -330,10 +330,16 @@ def SigmoidBackward0(xp, grad, out, inputs, needs):
     return (grad * out * (1 - out),)
 
 
+@_quiet
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     # exp(-x) overflows to inf for x < -709, and 1 / (1 + inf) is exactly 0: the limit is
-    # right, only the warning (silenced by the caller) is spurious.
-    return 1 / (1 + np.exp(-x))
+    # right, only the warning is spurious. One buffer, computed in place.
+    if x.ndim == 0:
+        return 1 / (1 + np.exp(-x))
+    out = np.negative(x)
+    np.exp(out, out=out)
+    out += 1
+    return np.reciprocal(out, out=out)
 
 
 def sigmoid(input: Tensor) -> Tensor:
@@ -348,7 +354,7 @@ def TanhBackward0(xp, grad, out, inputs, needs):
 
 def tanh(input: Tensor) -> Tensor:
     """Elementwise hyperbolic tangent."""
-    return _unary("tanh", TanhBackward0, np.tanh, input, save_out=True, quiet=False)
+    return _unary("tanh", TanhBackward0, np.tanh, input, save_out=True)
 
 
 @derivative
@@ -1515,13 +1521,8 @@ def _array_index_add(shape: tuple[int, ...], index: Any, values: np.ndarray) -> 
     return data
 
 
-def _exp(x: np.ndarray) -> np.ndarray:
-    with np.errstate(under="ignore"):  # exp(-1000) is exactly 0, nothing to warn about
-        return np.exp(x)
-
-
 ARRAY_XP = SimpleNamespace(
-    exp=_exp, log=np.log, sin=np.sin, cos=np.cos, sign=np.sign, where=np.where,
+    exp=_quiet_exp, log=np.log, sin=np.sin, cos=np.cos, sign=np.sign, where=np.where,
     sum=lambda x, axes, keepdim: x.sum(axis=axes, keepdims=keepdim),
     broadcast_to=_expand, swapaxes=lambda x, a, b: x.swapaxes(a, b),
     transpose=lambda x, axes: x.transpose(axes),

@@ -27,7 +27,8 @@ class Node:
     Subclasses are made by :func:`derivative`, one per backward formula, and are named like
     PyTorch's (``MulBackward0``). A node holds:
 
-    - ``inputs``: the op's input tensors (their values feed the formula);
+    - ``inputs``: the op's input tensors, and ``arrays``: their arrays when it ran (the
+      values the formula reads during an ordinary backward);
     - ``edges``: where each input's gradient goes, fixed when the op ran: the input's own
       node, the input itself if it is a leaf that requires grad, or None;
     - ``needs``: which inputs require grad; ``saved``: the op's extra arguments; ``out``:
@@ -42,14 +43,15 @@ class Node:
     the node's deletion.
     """
 
-    __slots__ = ("inputs", "edges", "needs", "saved", "out", "versions", "sequence", "hooks",
-                 "retained", "pending")
+    __slots__ = ("inputs", "arrays", "edges", "needs", "saved", "out", "versions", "sequence",
+                 "hooks", "retained", "pending")
     formula: Callable[..., tuple[Any, ...]]
 
-    def __init__(self, inputs: tuple[Tensor, ...], edges: tuple[Any, ...],
-                 needs: tuple[bool, ...], saved: tuple[Any, ...], out: np.ndarray | None,
-                 versions: tuple[Any, ...]) -> None:
+    def __init__(self, inputs: tuple[Tensor, ...], arrays: tuple[np.ndarray, ...],
+                 edges: tuple[Any, ...], needs: tuple[bool, ...], saved: tuple[Any, ...],
+                 out: np.ndarray | None, versions: list[Any]) -> None:
         self.inputs: tuple[Tensor, ...] | None = inputs
+        self.arrays = arrays
         self.edges = edges
         self.needs = needs
         self.saved = saved
@@ -73,13 +75,14 @@ class Node:
     def release(self) -> None:
         """Drop the inputs and saved values; unlock arrays no other live node saves."""
         self.inputs = None
+        self.arrays = ()
         self.saved = ()
         self.out = None
         for counter, _, array in self.versions:
             counter[1] -= 1
             if counter[2] and counter[1] == 0:
                 _set_writeable(array, True)
-        self.versions = ()
+        self.versions = []
 
     def __del__(self) -> None:
         if self.versions:
@@ -584,28 +587,35 @@ def record(node_type: type[Node], data: Any, inputs: tuple[Tensor, ...], *saved:
     out = _new(data)
     if not _mode.enabled:
         return out
-    if len(inputs) == 2:  # the common case, spelled out for speed
+    if len(inputs) == 2:  # the common cases, spelled out for speed
         first, second = inputs
         needs: tuple[bool, ...] = (first._requires_grad, second._requires_grad)
         if not (needs[0] or needs[1]):
             return out
         edges: tuple[Any, ...] = (_edge(first), _edge(second))
+        arrays: tuple[np.ndarray, ...] = (first._data, second._data)
+    elif len(inputs) == 1:
+        (first,) = inputs
+        if not first._requires_grad:
+            return out
+        needs, edges, arrays = (True,), (_edge(first),), (first._data,)
     else:
         needs = tuple([t._requires_grad for t in inputs])
         if True not in needs:
             return out
         edges = tuple([_edge(t) for t in inputs])
+        arrays = tuple([t._data for t in inputs])
     if save_out:
         save = (*save, out)
-    versions: tuple[Any, ...] = ()
-    if save:
-        for tensor in save:
-            counter = tensor._vc
-            counter[1] += 1
-            if counter[2]:
-                _set_writeable(tensor._data, False)
-        versions = tuple([(t._vc, t._vc[0], t._data) for t in save])
-    out.grad_fn = node_type(inputs, edges, needs, saved, data if save_out else None, versions)
+    versions = []
+    for tensor in save:
+        counter = tensor._vc
+        counter[1] += 1
+        if counter[2]:
+            _set_writeable(tensor._data, False)
+        versions.append((counter, counter[0], tensor._data))
+    out.grad_fn = node_type(inputs, arrays, edges, needs, saved, data if save_out else None,
+                            versions)
     out._requires_grad = True
     return out
 

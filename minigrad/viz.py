@@ -595,8 +595,8 @@ def explain_backward(tensor: Tensor, module: Any = None,
                         raise _modified_error(node, counter[0], version)
                 inputs = node.inputs
                 assert inputs is not None  # _collect raised for a released node
-                results = node.formula(ops.ARRAY_XP, grad, node.out, [t._data for t in inputs],
-                                       node.needs, *node.saved)
+                results = node.formula(ops.ARRAY_XP, grad, node.out, node.arrays, node.needs,
+                                       *node.saved)
                 for position, (edge, child, child_grad) in enumerate(
                         zip(node.edges, inputs, results, strict=False)):
                     reduced_from = None

@@ -158,7 +158,8 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_grap
     try:
         while heap:
             node = heapq.heappop(heap)[1]
-            grad, node.pending = node.pending, None
+            grad = node.pending
+            node.pending = None
             if node.hooks or node.retained is not None:
                 grad = _run_hooks(node.hooks, node.retained, grad, grad.shape, create_graph)
             if wanted is not None and id(node) in wanted:
@@ -166,18 +167,15 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_grap
             for counter, version, _ in node.versions:
                 if counter[0] != version:
                     raise _modified_error(node, counter[0], version)
-            inputs = node.inputs
-            assert inputs is not None  # send() refused released nodes
+            arrays = node.arrays
             if create_graph:
-                results = node.formula(xp, grad, _as_output(node), inputs, node.needs,
+                results = node.formula(xp, grad, _as_output(node), node.inputs, node.needs,
                                        *node.saved)
             else:
-                results = node.formula(xp, grad, node.out, [t._data for t in inputs],
-                                       node.needs, *node.saved)
-            for edge, child, child_grad in zip(node.edges, inputs, results):
+                results = node.formula(xp, grad, node.out, arrays, node.needs, *node.saved)
+            for edge, array, child_grad in zip(node.edges, arrays, results):
                 if edge is None or child_grad is None:
                     continue
-                array = child._data
                 if child_grad.shape != array.shape:
                     child_grad = xp.sum_to(child_grad, array.shape)
                 if child_grad.dtype is not array.dtype and child_grad.dtype != array.dtype:

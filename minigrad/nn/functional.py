@@ -152,17 +152,17 @@ def mse_loss(input: Tensor, target: Tensor, *, reduction: str = "mean") -> Tenso
     _check_reduction(reduction)
     _check_pair("mse_loss", input, target)
     a, b, x, y = ops._operands("mse_loss", input, target)
-    squares = x - y
-    squares *= squares  # in place for arrays; a 0-d input gives a NumPy scalar, rebound
+    diff = x - y
     scale = 2.0
     if reduction == "none":
-        data = squares
-    elif reduction == "sum":
-        data = squares.sum()
+        data = diff * diff
     else:
-        with np.errstate(invalid="ignore", divide="ignore"):  # nan for no elements
-            data = squares.sum() / squares.dtype.type(squares.size)
-        scale = 2.0 / squares.size if squares.size else 0.0
+        data = np.vdot(diff, diff)  # the sum of squares, without a squares array
+        if reduction == "mean":
+            count = diff.size
+            data = data / count if count else np.nan  # nan for no elements, as in PyTorch
+            scale = 2.0 / count if count else 0.0
+        data = np.asarray(data, diff.dtype)
     return record(MseLossBackward0, data, (a, b), scale, save=(a, b))
 
 

@@ -56,7 +56,8 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.linear(input, self.weight, self.bias)
+        parameters = self._parameters  # self.weight would go through __getattr__: slower
+        return F.linear(input, parameters["weight"], parameters["bias"])
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
