@@ -57,7 +57,7 @@ class Linear(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         parameters = self._parameters  # self.weight would go through __getattr__: slower
-        return F.linear(input, parameters["weight"], parameters["bias"])
+        return F.linear(input, parameters["weight"], parameters["bias"])  # type: ignore[arg-type]
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
