@@ -1521,6 +1521,12 @@ def _array_index_add(shape: tuple[int, ...], index: Any, values: np.ndarray) -> 
     return data
 
 
+def _array_softmax(x: np.ndarray, dim: int) -> np.ndarray:
+    out = _quiet_exp(x - x.max(axis=dim, keepdims=True))
+    out /= out.sum(axis=dim, keepdims=True)
+    return out
+
+
 ARRAY_XP = SimpleNamespace(
     exp=_quiet_exp, log=np.log, sin=np.sin, cos=np.cos, sign=np.sign, where=np.where,
     sum=lambda x, axes, keepdim: x.sum(axis=axes, keepdims=keepdim),
@@ -1528,7 +1534,7 @@ ARRAY_XP = SimpleNamespace(
     transpose=lambda x, axes: x.transpose(axes),
     sum_to=_sum_to, cast=lambda x, dtype: x.astype(dtype),
     take_along_axis=lambda x, index, dim: x[_along(index, dim)], scatter_add=_array_scatter_add,
-    index_add=_array_index_add,
+    index_add=_array_index_add, softmax=_array_softmax,
 )
 """NumPy, as backward formulas see it during an ordinary backward."""
 
@@ -1537,7 +1543,7 @@ TENSOR_XP = SimpleNamespace(
     sum=sum, broadcast_to=broadcast_to, swapaxes=transpose, transpose=permute,
     sum_to=_sum_to, cast=cast,
     take_along_axis=lambda x, index, dim: gather(x, dim, _new(index)),
-    scatter_add=_scatter_add, index_add=_index_add,
+    scatter_add=_scatter_add, index_add=_index_add, softmax=softmax,
 )
 """minigrad's ops with NumPy's signatures: backward formulas under ``create_graph=True``."""
 

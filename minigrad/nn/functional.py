@@ -406,6 +406,38 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, *,
     return _index_loss("nll_loss", input, target, weight, ignore_index, reduction, 0.0)
 
 
+@derivative
+def FusedCrossEntropyBackward(xp, grad, out, inputs, needs, rows, labels, scale):
+    # d/dx of mean(logsumexp(x) - x[labels]) is (softmax(x) - one_hot(labels)) / N
+    (x,) = inputs
+    one_hot = np.zeros(x.shape, x.dtype)
+    one_hot[rows, labels] = 1
+    return ((xp.softmax(x, 1) - one_hot) * (grad * scale),)
+
+
+# PyTorch's graph shows NllLossBackward0 at the loss (its LogSoftmaxBackward0 is fused in)
+CrossEntropyBackward = type("NllLossBackward0", (FusedCrossEntropyBackward,), {"__slots__": ()})
+
+
+@ops._quiet  # inf - inf is nan, silently, as in PyTorch
+def _fused_cross_entropy(input: Tensor, target: Tensor, reduction: str) -> Tensor | None:
+    """The common case as one node: ``(N, C)`` float logits, int64 labels all in range,
+    no weights, no smoothing. None when the general path must run."""
+    x, labels = input._data, target._data
+    if x.ndim != 2 or x.dtype.kind != "f" or labels.dtype != np.int64 or \
+            labels.shape != x.shape[:1] or reduction == "none" or not x.size:
+        return None
+    if labels.view(np.uint64).max() >= x.shape[1]:  # negatives look huge as unsigned
+        return None  # an ignored or invalid target: the general path handles or reports it
+    rows = np.arange(len(labels))
+    shifted = x - x.max(axis=1, keepdims=True)
+    losses = np.log(np.exp(shifted).sum(axis=1))
+    losses -= shifted[rows, labels]
+    scale = 1.0 / len(labels) if reduction == "mean" else 1.0
+    return record(CrossEntropyBackward, np.asarray(losses.sum() * scale, x.dtype), (input,),
+                  rows, labels, scale, save=(input,))
+
+
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, *,
                   ignore_index: int = -100, reduction: str = "mean",
                   label_smoothing: float = 0.0) -> Tensor:
@@ -426,6 +458,11 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, *
         raise ValueError(f"cross_entropy(): label_smoothing must be between 0.0 and 1.0. "
                          f"Got: {label_smoothing}")
     dim = _class_dim("cross_entropy", input)
+    if weight is None and not label_smoothing and ignore_index < 0 and \
+            isinstance(target, Tensor):
+        fused = _fused_cross_entropy(input, target, reduction)
+        if fused is not None:
+            return fused
     log_probs = ops.log_softmax(input, dim)
     if not (isinstance(target, Tensor) and target.dtype.kind == "f"):
         return _index_loss("cross_entropy", log_probs, target, weight, ignore_index,

@@ -217,6 +217,49 @@ def test_cross_entropy_with_class_indices(reduction, case, smoothing):
           lambda x, t: TF.cross_entropy(x, t, theirs_w, **options), logits, target)
 
 
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+@given(data=st.data(), batch=st.integers(1, 6), classes=st.integers(1, 5))
+def test_cross_entropy_of_a_plain_classifier_head(reduction, data, batch, classes):
+    """(N, C) logits and labels in range, nothing else: one fused node, as fast as NumPy."""
+    logits = data.draw(arrays(np.float64, (batch, classes), elements=VALUES))
+    labels = data.draw(arrays(np.int64, (batch,), elements=st.integers(0, classes - 1)))
+    check(lambda x, t: F.cross_entropy(x, t, reduction=reduction),
+          lambda x, t: TF.cross_entropy(x, t, reduction=reduction), logits, labels)
+    x = minigrad.tensor(logits, requires_grad=True)
+    loss = F.cross_entropy(x, minigrad.tensor(labels), reduction=reduction)
+    assert loss.grad_fn.name() == "NllLossBackward0"
+    assert minigrad.autograd.gradcheck(
+        lambda z: F.cross_entropy(z * z, minigrad.tensor(labels), reduction=reduction), (x,))
+    assert minigrad.autograd.gradgradcheck(
+        lambda z: F.cross_entropy(z * z, minigrad.tensor(labels), reduction=reduction), (x,))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_cross_entropy_of_extreme_logits_matches_torch_silently(dtype):
+    logits = [[1000.0, -1000.0, 0.0], [-1000.0, -1000.0, -1000.0], [np.inf, 0.0, 1.0]]
+    labels = [1, 2, 0]
+    ours = minigrad.tensor(logits, dtype=getattr(minigrad, dtype), requires_grad=True)
+    theirs = torch.tensor(logits, dtype=getattr(torch, dtype), requires_grad=True)
+    with np.errstate(all="raise"):
+        loss = F.cross_entropy(ours[:2], minigrad.tensor(labels[:2]))
+        loss.backward()
+    expected = TF.cross_entropy(theirs[:2], torch.tensor(labels[:2]))
+    expected.backward()
+    rel = 1e-6 if dtype == "float32" else 1e-12
+    assert_close(loss.detach().numpy(), expected.detach().numpy(), rel)
+    assert_close(ours.grad.numpy(), theirs.grad.numpy(), rel)
+    with np.errstate(all="raise"):  # an infinite logit gives nan, without a warning
+        assert np.isnan(F.cross_entropy(ours, minigrad.tensor(labels)).item())
+    assert np.isnan(TF.cross_entropy(theirs, torch.tensor(labels)).item())
+
+
+def test_cross_entropy_reports_a_label_out_of_range():
+    with pytest.raises(IndexError, match="Target 3 is out of bounds"):
+        F.cross_entropy(minigrad.zeros(2, 3), minigrad.tensor([0, 3]))
+    with pytest.raises(IndexError, match="Target -2 is out of bounds"):
+        F.cross_entropy(minigrad.zeros(2, 3), minigrad.tensor([-2, 0]))
+
+
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @given(case=classification(probabilities=True), smoothing=st.sampled_from([0.0, 0.3]))
 def test_cross_entropy_with_class_probabilities(reduction, case, smoothing):
