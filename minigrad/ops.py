@@ -520,8 +520,11 @@ def AddmmBackward0(xp, grad, out, inputs, needs):
     if needs[1]:  # leading dims of any number are folded into one batch dim
         rows = grad.reshape((-1, grad.shape[-1]))
         grad_weight = xp.swapaxes(rows, 0, 1) @ x.reshape((-1, x.shape[-1]))
+    grad_bias = None
+    if len(inputs) == 3 and needs[2]:
+        grad_bias = xp.sum(grad.reshape((-1, grad.shape[-1])), (0,), False)
     return (grad @ weight if needs[0] else None, grad_weight,
-            *((grad if needs[2] else None,) if len(inputs) == 3 else ()))
+            *((grad_bias,) if len(inputs) == 3 else ()))
 
 
 # Without a bias, PyTorch's graph shows a matrix product: keep its name.
@@ -1494,7 +1497,7 @@ def _sum_to(x: Any, shape: tuple[int, ...]) -> Any:
                                       if n == 1 and x.shape[i + lead] != 1)
     if isinstance(x, Tensor):
         return reshape(sum(x, axes, keepdim=True), *shape) if axes else reshape(x, *shape)
-    return x.sum(axis=axes, keepdims=True).reshape(shape) if axes else x.reshape(shape)
+    return np.add.reduce(x, axes, keepdims=True).reshape(shape) if axes else x.reshape(shape)
 
 
 def _expand(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -1529,7 +1532,7 @@ def _array_softmax(x: np.ndarray, dim: int) -> np.ndarray:
 
 ARRAY_XP = SimpleNamespace(
     exp=_quiet_exp, log=np.log, sin=np.sin, cos=np.cos, sign=np.sign, where=np.where,
-    sum=lambda x, axes, keepdim: x.sum(axis=axes, keepdims=keepdim),
+    sum=lambda x, axes, keepdim: np.add.reduce(x, axes, keepdims=keepdim),
     broadcast_to=_expand, swapaxes=lambda x, a, b: x.swapaxes(a, b),
     transpose=lambda x, axes: x.transpose(axes),
     sum_to=_sum_to, cast=lambda x, dtype: x.astype(dtype),

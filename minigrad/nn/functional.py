@@ -407,12 +407,18 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, *,
 
 
 @derivative
-def FusedCrossEntropyBackward(xp, grad, out, inputs, needs, rows, labels, scale):
+def FusedCrossEntropyBackward(xp, grad, out, inputs, needs, rows, labels, scale,
+                              probabilities):
     # d/dx of mean(logsumexp(x) - x[labels]) is (softmax(x) - one_hot(labels)) / N
     (x,) = inputs
-    one_hot = np.zeros(x.shape, x.dtype)
-    one_hot[rows, labels] = 1
-    return ((xp.softmax(x, 1) - one_hot) * (grad * scale),)
+    if isinstance(x, Tensor):  # create_graph: the softmax must be recorded too
+        one_hot = np.zeros(x.shape, x.dtype)
+        one_hot[rows, labels] = 1
+        return ((xp.softmax(x, 1) - one_hot) * (grad * scale),)
+    weight = grad * scale
+    result = probabilities * weight  # the forward's softmax, reused
+    result[rows, labels] -= weight
+    return (result,)
 
 
 # PyTorch's graph shows NllLossBackward0 at the loss (its LogSoftmaxBackward0 is fused in)
@@ -430,12 +436,15 @@ def _fused_cross_entropy(input: Tensor, target: Tensor, reduction: str) -> Tenso
     if labels.view(np.uint64).max() >= x.shape[1]:  # negatives look huge as unsigned
         return None  # an ignored or invalid target: the general path handles or reports it
     rows = np.arange(len(labels))
-    shifted = x - x.max(axis=1, keepdims=True)
-    losses = np.log(np.exp(shifted).sum(axis=1))
-    losses -= shifted[rows, labels]
+    shifted = x - np.maximum.reduce(x, 1, keepdims=True)
+    probabilities = np.exp(shifted)
+    totals = np.add.reduce(probabilities, 1, keepdims=True)
+    losses = np.log(totals)
+    probabilities /= totals
     scale = 1.0 / len(labels) if reduction == "mean" else 1.0
-    return record(CrossEntropyBackward, np.asarray(losses.sum() * scale, x.dtype), (input,),
-                  rows, labels, scale, save=(input,))
+    loss = (np.add.reduce(losses, None) - np.add.reduce(shifted[rows, labels], None)) * scale
+    return record(CrossEntropyBackward, np.asarray(loss, x.dtype), (input,), rows, labels,
+                  scale, probabilities, save=(input,))
 
 
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, *,
