@@ -599,7 +599,7 @@ def sum(input: Tensor, dim: Dim = None, keepdim: bool = False, *, dtype: Any = N
         input = cast(input, dtypes.as_dtype(dtype))
     x = input._data
     if dim is None and not keepdim:  # the common case, kept cheap
-        data = x.sum(dtype=np.int64 if x.dtype.kind in "iub" else None)
+        data = np.add.reduce(x, None, np.int64 if x.dtype.kind in "iub" else None)
         return record(SumBackward0, data, (input,), (), False)
     axes = _dims("sum", dim, input.ndim)
     data = x.sum(axis=axes, keepdims=keepdim, dtype=np.int64 if x.dtype.kind in "iub" else None)
@@ -630,8 +630,9 @@ def mean(input: Tensor, dim: Dim = None, keepdim: bool = False, *, dtype: Any = 
     _require_float("mean", input)
     axes = _dims("mean", dim, input.ndim)
     count = _count(input.shape, axes)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        data = input._data.sum(axis=axes, keepdims=keepdim) / input._data.dtype.type(count)
+    total = np.add.reduce(input._data, axes, keepdims=keepdim)
+    # no elements give nan, as in PyTorch (0 / 0 would warn)
+    data = total / input._data.dtype.type(count) if count else total * np.nan
     node = MeanBackward0 if dim is None else MeanBackward1
     return record(node, data, (input,), axes, keepdim, count)
 
