@@ -21,7 +21,15 @@ from minigrad.ops import (
     tanh, transpose, true_divide, trunc, unflatten, unsqueeze, var, view_as, where,
 )
 from minigrad.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from minigrad.serialization import load, save
 from minigrad import autograd, nn, optim, utils
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> object:
+    # save and load need zipfile and json: imported on first use, for a faster import
+    if name in ("save", "load"):
+        from minigrad import serialization
+
+        return getattr(serialization, name)
+    raise AttributeError(f"module 'minigrad' has no attribute {name!r}")

@@ -630,7 +630,7 @@ def mean(input: Tensor, dim: Dim = None, keepdim: bool = False, *, dtype: Any = 
     _require_float("mean", input)
     axes = _dims("mean", dim, input.ndim)
     count = _count(input.shape, axes)
-    total = np.add.reduce(input._data, axes, keepdims=keepdim)
+    total = np.add.reduce(input._data, axes, keepdims=keepdim)  # type: ignore[call-overload]
     # no elements give nan, as in PyTorch (0 / 0 would warn)
     data = total / input._data.dtype.type(count) if count else total * np.nan
     node = MeanBackward0 if dim is None else MeanBackward1
