@@ -1,5 +1,7 @@
 """minigrad: a small, fast, honest autograd framework on NumPy, with PyTorch's names."""
 
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+
 from minigrad.dtypes import (
     bool, double, float, float16, float32, float64, get_default_dtype, half, int, int8, int16,
     int32, int64, long, promote_types, set_default_dtype, short, uint8,
@@ -22,6 +24,9 @@ from minigrad.ops import (
 )
 from minigrad.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from minigrad import autograd, nn, optim, utils
+
+if _TYPE_CHECKING:  # at run time, __getattr__ below imports them on first use
+    from minigrad.serialization import load, save
 
 __version__ = "0.1.0"
 
