@@ -246,6 +246,7 @@ def pow(input: Any, exponent: Any) -> Tensor:
 # ---------------------------------------------------------------------- elementwise
 # NumPy's warnings (overflow to inf, log of 0, ...) that PyTorch does not give. As a
 # decorator, np.errstate costs about half of a ``with`` block: ops on hot paths use it.
+# (From NumPy 2.0 on, one errstate object may decorate many functions, even nested ones.)
 _quiet = np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore")
 _quiet_exp, _quiet_log, _quiet_sqrt = _quiet(np.exp), _quiet(np.log), _quiet(np.sqrt)
 
