@@ -760,3 +760,13 @@ def test_misuse_raises_torchs_exception_type_with_a_clear_message(name: str) -> 
     for text in substrings:
         assert text in message, f"{name}: {text!r} not in {message!r}"
     assert "numpy" not in message.lower(), f"{name}: a NumPy message leaked: {message!r}"
+
+
+def test_silent_ops_leave_the_users_numpy_error_state_as_it_was() -> None:
+    before = np.geterr()
+    with np.errstate(all="raise"):
+        x = minigrad.tensor([1000.0, -1000.0], dtype=minigrad.float64, requires_grad=True)
+        minigrad.exp(minigrad.sigmoid(x)).sum().backward()
+        assert minigrad.log(minigrad.tensor([0.0])).item() == -np.inf
+        assert set(np.geterr().values()) == {"raise"}
+    assert np.geterr() == before
