@@ -517,15 +517,15 @@ def dot(input: Tensor, other: Tensor) -> Tensor:
 @derivative
 def AddmmBackward0(xp, grad, out, inputs, needs):
     x, weight = inputs[0], inputs[1]
-    grad_weight = None
-    if needs[1]:  # leading dims of any number are folded into one batch dim
+    rows = grad
+    if grad.ndim != 2:  # leading dims of any number are folded into one batch dim
         rows = grad.reshape((-1, grad.shape[-1]))
-        grad_weight = xp.swapaxes(rows, 0, 1) @ x.reshape((-1, x.shape[-1]))
-    grad_bias = None
-    if len(inputs) == 3 and needs[2]:
-        grad_bias = xp.sum(grad.reshape((-1, grad.shape[-1])), (0,), False)
-    return (grad @ weight if needs[0] else None, grad_weight,
-            *((grad_bias,) if len(inputs) == 3 else ()))
+        x = x.reshape((-1, x.shape[-1]))
+    grad_input = grad @ weight if needs[0] else None
+    grad_weight = rows.T @ x if needs[1] else None
+    if len(inputs) == 2:
+        return grad_input, grad_weight
+    return grad_input, grad_weight, xp.sum(rows, (0,), False) if needs[2] else None
 
 
 # Without a bias, PyTorch's graph shows a matrix product: keep its name.

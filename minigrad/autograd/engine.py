@@ -12,8 +12,8 @@
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Sequence
+from heapq import heappop, heappush
 from typing import Any
 
 import numpy as np
@@ -119,6 +119,23 @@ def _released_error(node: Node) -> RuntimeError:
         f"graph a second time or if you need to access saved tensors after calling backward.")
 
 
+def _gather(leaf_grads: dict[int, list[Any]], leaf: Tensor, grad: Any) -> None:
+    """Add ``grad`` to what the leaf has received so far in this backward pass."""
+    entry = leaf_grads.get(id(leaf))
+    if entry is None:
+        leaf_grads[id(leaf)] = [leaf, grad]
+    else:
+        entry[1] = entry[1] + grad
+
+
+def _gather_node(heap: list[tuple[int, Node]], node: Node, grad: Any) -> None:
+    """Give a node its first gradient: it waits in the heap until its turn."""
+    if node.inputs is None:
+        raise _released_error(node)
+    node.pending = grad
+    heappush(heap, (-node.sequence, node))
+
+
 def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph: bool,
                  create_graph: bool, capture: Sequence[Tensor] | None = None) -> list[Any]:
     """Backpropagate ``root_grads`` from ``roots``.
@@ -133,31 +150,19 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_grap
     xp = ops.TENSOR_XP if create_graph else ops.ARRAY_XP
     heap: list[tuple[int, Node]] = []
     leaf_grads: dict[int, list[Any]] = {}  # id -> [leaf, gradient]
-
-    def send(edge: Any, grad: Any) -> None:
-        if isinstance(edge, Tensor):
-            entry = leaf_grads.get(id(edge))
-            if entry is None:
-                leaf_grads[id(edge)] = [edge, grad]
-            else:
-                entry[1] = entry[1] + grad
-        elif edge.pending is None:
-            if edge.inputs is None:
-                raise _released_error(edge)
-            edge.pending = grad
-            heapq.heappush(heap, (-edge.sequence, edge))
-        else:
-            edge.pending = edge.pending + grad
-
     for root, grad in zip(roots, root_grads):
-        send(_edge(root), grad)
+        edge = _edge(root)
+        if isinstance(edge, Tensor):
+            _gather(leaf_grads, edge, grad)
+        else:
+            _gather_node(heap, edge, grad)
     wanted = {id(_edge(t)): i for i, t in enumerate(capture)} if capture is not None else None
     captured: list[Any] = [None] * (len(capture) if capture is not None else 0)
     previous_mode = _mode.enabled
     _mode.enabled = create_graph
     try:
         while heap:
-            node = heapq.heappop(heap)[1]
+            node = heappop(heap)[1]
             grad = node.pending
             node.pending = None
             if node.hooks or node.retained is not None:
@@ -180,7 +185,12 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_grap
                     child_grad = xp.sum_to(child_grad, array.shape)
                 if child_grad.dtype is not array.dtype and child_grad.dtype != array.dtype:
                     child_grad = xp.cast(child_grad, array.dtype)
-                send(edge, child_grad)
+                if isinstance(edge, Tensor):
+                    _gather(leaf_grads, edge, child_grad)
+                elif edge.pending is None:
+                    _gather_node(heap, edge, child_grad)
+                else:
+                    edge.pending = edge.pending + child_grad
             if not retain_graph:
                 node.release()
         # A formula may pass one array on to several inputs (addition does), and the
@@ -226,7 +236,9 @@ def _root_grads(roots: Sequence[Tensor], grad_outputs: Sequence[Any] | None,
                 raise RuntimeError(f"grad can be implicitly created only for scalar outputs "
                                    f"(the output has shape {tuple(root.shape)}); pass "
                                    f"`gradient` of that shape")
-            one = _ONES[root._data.dtype].reshape(root.shape)  # shared and read-only
+            one = _ONES[root._data.dtype]  # shared and read-only
+            if root._data.ndim:
+                one = one.reshape(root.shape)
             result.append(_new(one.copy()) if create_graph else one)
             continue
         if not isinstance(given, Tensor):
