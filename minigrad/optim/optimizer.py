@@ -224,3 +224,24 @@ def _update_(param: Tensor, ufunc: np.ufunc, operand: Any) -> None:
     else:
         with no_grad():
             param.copy_(_new(ufunc(data, operand)))
+
+
+_BLOCK = 1 << 16  # elements: about the size of a CPU core's L2 cache in float32
+
+
+def _subtract_scaled_(param: Tensor, grad: np.ndarray, scale: float) -> None:
+    """``param -= scale * grad`` in place, bumping its version.
+
+    A large parameter is updated a block of rows at a time, so that the temporary
+    ``scale * grad`` is cache-sized instead of parameter-sized: otherwise the optimizer's
+    step would set the peak memory of a training step, and run slower.
+    """
+    data = param._data
+    if data.size <= _BLOCK or not data.flags.writeable or grad.shape != data.shape:
+        _update_(param, np.subtract, scale * grad)
+        return
+    rows = max(1, _BLOCK * len(data) // data.size)
+    for start in range(0, len(data), rows):
+        np.subtract(data[start:start + rows], scale * grad[start:start + rows],
+                    out=data[start:start + rows], casting="unsafe")
+    param._vc[0] += 1

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from minigrad.optim.optimizer import Optimizer, _update_
+from minigrad.optim.optimizer import Optimizer, _subtract_scaled_
 from minigrad.tensor import _new
 
 
@@ -79,8 +79,8 @@ class SGD(Optimizer):
                     else:
                         array = buffer._data
                         array *= momentum
-                        array += (1 - dampening) * grad
+                        array += grad if dampening == 0 else (1 - dampening) * grad
                         buffer._vc[0] += 1
                     grad = grad + momentum * buffer._data if nesterov else buffer._data
-                _update_(param, np.subtract, lr * grad)
+                _subtract_scaled_(param, grad, lr)
         return loss

@@ -328,6 +328,37 @@ def test_updates_bump_the_version_even_on_locked_arrays(name, escaped):
         stale.backward()
 
 
+
+@pytest.mark.parametrize("layout", ["matrix", "transposed", "vector"])
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_sgd_updates_large_parameters_in_blocks_like_torch(layout, momentum):
+    """Parameters over 65,536 elements are updated a block of rows at a time: the same
+    result as torch, one version bump, and no parameter-sized temporary."""
+    import tracemalloc
+
+    rng = np.random.default_rng(3)
+    shape = {"matrix": (1000, 301), "transposed": (301, 1000), "vector": (300_001,)}[layout]
+    start, grad = rng.standard_normal(shape), rng.standard_normal(shape)
+    if layout == "transposed":  # a parameter whose array is not C-contiguous
+        start = start.T.copy().T
+    ours = nn.Parameter(minigrad.from_numpy(start.copy(order="A")))
+    assert ours.detach().numpy().flags.c_contiguous == (layout != "transposed")
+    theirs = torch.nn.Parameter(torch.tensor(start))
+    our_optimizer = optim.SGD([ours], lr=0.1, momentum=momentum)
+    their_optimizer = torch.optim.SGD([theirs], lr=0.1, momentum=momentum)
+    for step in range(3):
+        ours.grad, theirs.grad = minigrad.tensor(grad), torch.tensor(grad)
+        version = ours._version
+        tracemalloc.start()
+        our_optimizer.step()
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        their_optimizer.step()
+        assert ours._version == version + 1
+        if step:  # (the first step with momentum creates its buffer)
+            assert peak < start.nbytes / 3
+    assert_close(ours.detach().numpy(), theirs.detach().numpy())
+
 def test_repr_lists_each_group():
     weight = minigrad.zeros(1, requires_grad=True)
     text = repr(optim.SGD([weight], lr=0.1))
