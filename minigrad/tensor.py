@@ -8,7 +8,6 @@ topological order (see ``minigrad/autograd/engine.py``).
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import weakref
 from collections.abc import Callable, Iterator, Sequence
@@ -117,8 +116,11 @@ _sequence = itertools.count()
 
 
 def _set_writeable(array: np.ndarray, flag: bool) -> None:
-    with contextlib.suppress(ValueError):  # a view of a read-only array stays read-only
+    # (a try block costs nothing here; contextlib.suppress builds a context manager per call)
+    try:  # noqa: SIM105
         array.setflags(write=flag)
+    except ValueError:  # a view of a read-only array stays read-only
+        pass
 
 
 def derivative(formula: Callable[..., tuple[Any, ...]]) -> type[Node]:
