@@ -226,15 +226,15 @@ def _update_(param: Tensor, ufunc: np.ufunc, operand: Any) -> None:
             param.copy_(_new(ufunc(data, operand)))
 
 
-_BLOCK = 1 << 16  # elements: about the size of a CPU core's L2 cache in float32
+_BLOCK = 1 << 16  # elements per block of the update: a temporary of 256 KiB in float32
 
 
 def _subtract_scaled_(param: Tensor, grad: np.ndarray, scale: float) -> None:
     """``param -= scale * grad`` in place, bumping its version.
 
     A large parameter is updated a block of rows at a time, so that the temporary
-    ``scale * grad`` is cache-sized instead of parameter-sized: otherwise the optimizer's
-    step would set the peak memory of a training step, and run slower.
+    ``scale * grad`` is small instead of parameter-sized (which would otherwise set the peak
+    memory of a training step, as PyTorch's in-place update does not).
     """
     data = param._data
     if data.size <= _BLOCK or not data.flags.writeable or grad.shape != data.shape:
