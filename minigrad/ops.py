@@ -1109,6 +1109,9 @@ def _select(array: Any, steps: tuple[Any, ...]) -> Any:
     return array
 
 
+_BASIC_INDEX = (slice, builtins.int)  # exact types: a bool is a mask, not an int
+
+
 def _is_basic(index: Any) -> bool:
     items = index if isinstance(index, tuple) else (index,)
     return builtins.all(i is None or i is Ellipsis or isinstance(i, (slice, builtins.int))
@@ -1125,16 +1128,19 @@ def getitem(input: Tensor, index: Any) -> Tensor:
 
     As in PyTorch, repeated integer indices accumulate their gradients.
     """
-    index = _index(index)
-    steps = _steps(index)
-    if len(steps) > 1:
-        return getitem(getitem(input, steps[0]), steps[1])
+    basic = type(index) in _BASIC_INDEX  # a minibatch's ``x[i:j]``: nothing to convert
+    if not basic:
+        index = _index(index)
+        steps = _steps(index)
+        if len(steps) > 1:
+            return getitem(getitem(input, steps[0]), steps[1])
+        basic = _is_basic(index)
     try:
         data = input._data[index]
     except IndexError as error:
         raise IndexError(f"index {index!r} is out of range for a tensor of shape "
                          f"{tuple(input.shape)}: {error}") from None
-    if _is_basic(index):
+    if basic:
         return _view_of(input, data, IndexBackward0, index)
     return record(IndexBackward0, data, (input,), index)
 

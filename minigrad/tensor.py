@@ -589,7 +589,8 @@ def record(node_type: type[Node], data: Any, inputs: tuple[Tensor, ...], *saved:
     out = _new(data)
     if not _mode.enabled:
         return out
-    if len(inputs) == 2:  # the common cases, spelled out for speed
+    # The common arities, spelled out for speed: one, two, or three (Linear with a bias).
+    if len(inputs) == 2:
         first, second = inputs
         needs: tuple[bool, ...] = (first._requires_grad, second._requires_grad)
         if not (needs[0] or needs[1]):
@@ -600,7 +601,14 @@ def record(node_type: type[Node], data: Any, inputs: tuple[Tensor, ...], *saved:
         (first,) = inputs
         if not first._requires_grad:
             return out
-        needs, edges, arrays = (True,), (_edge(first),), (first._data,)
+        needs, edges, arrays = (True,), (first.grad_fn or first,), (first._data,)
+    elif len(inputs) == 3:
+        first, second, third = inputs
+        needs = (first._requires_grad, second._requires_grad, third._requires_grad)
+        if True not in needs:
+            return out
+        edges = (_edge(first), _edge(second), _edge(third))
+        arrays = (first._data, second._data, third._data)
     else:
         needs = tuple([t._requires_grad for t in inputs])
         if True not in needs:
