@@ -1141,6 +1141,8 @@ def getitem(input: Tensor, index: Any) -> Tensor:
         raise IndexError(f"index {index!r} is out of range for a tensor of shape "
                          f"{tuple(input.shape)}: {error}") from None
     if basic:
+        if type(data) is not np.ndarray:  # every dim taken by an int: NumPy gives a scalar
+            data = input._data[(*(index if isinstance(index, tuple) else (index,)), ...)]
         return _view_of(input, data, IndexBackward0, index)
     return record(IndexBackward0, data, (input,), index)
 

@@ -126,6 +126,15 @@ INDICES = {  # readable cases beside the drawn ones
     "int_int": (2, -1),
     "ellipsis": Ellipsis,
     "empty_tuple": (),
+    # bare ints and slices take getitem's short path; bools and NumPy ints do not
+    "int": 1,
+    "negative_int": -1,
+    "slice": slice(1, None),
+    "step_slice": slice(None, None, 2),
+    "empty_slice": slice(2, 1),
+    "numpy_int": np.int64(2),
+    "true": True,
+    "false": False,
 }
 
 
@@ -161,9 +170,25 @@ def test_lists_and_numpy_arrays_index_like_tensors(index: Any) -> None:
     assert_same(mine, torch.tensor(values)[index], "index")
 
 
+@pytest.mark.parametrize("shape, index", [((3,), 1), ((2, 3), (0, -1)), ((2, 3), 1),
+                                          ((2, 3), slice(1, None)), ((), ())],
+                         ids=["int", "ints", "row", "slice", "0d"])
+def test_basic_indexing_gives_a_view_as_in_torch(shape: tuple[int, ...], index: Any) -> None:
+    """Ints and slices select a view: writes show through both ways, with one version
+    counter (NumPy itself gives a copy when ints take every dim)."""
+    seen = []
+    for lib in (minigrad, torch):
+        base = lib.tensor(np.arange(float(np.prod(shape))).reshape(shape))
+        view = base[index]
+        base.add_(1)
+        view.mul_(10)
+        seen.append((base.tolist(), view.tolist(), base._version, view._version))
+    assert seen[0] == seen[1]
+
+
 def test_bad_indices_raise_index_error() -> None:
     x = minigrad.ones(2, 3)
-    for index in [(2,), (0, 3), (minigrad.tensor([0, 5]),), (-3,)]:
+    for index in [(2,), (0, 3), (minigrad.tensor([0, 5]),), (-3,), 2, -3]:
         with pytest.raises(IndexError, match=r"\(2, 3\)"):
             x[index]
     with pytest.raises(IndexError, match="float"):
