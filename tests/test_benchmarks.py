@@ -15,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,9 +89,10 @@ def test_a_saved_record_renders_the_same_report(quick):
     assert report.strip() in again.stdout
 
 
-def _report_module():
-    spec = importlib.util.spec_from_file_location("benchmarks_report",
-                                                  ROOT / "benchmarks" / "report.py")
+def _load(name: str):
+    """A script of benchmarks/ as a module."""
+    spec = importlib.util.spec_from_file_location(f"benchmarks_{name}",
+                                                  ROOT / "benchmarks" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -98,7 +100,7 @@ def _report_module():
 
 def test_docs_section_is_replaced_and_the_prose_kept(quick, tmp_path):
     _, out = quick
-    report = _report_module()
+    report = _load("report")
     record = json.loads((out / "results.json").read_text())
     page = tmp_path / "benchmarks.rst"
     page.write_text(f"Title\n=====\n\nProse.\n\n{report.DOCS_START}\n\nold\n\n{report.DOCS_END}\n\n"
@@ -113,3 +115,24 @@ def test_docs_section_is_replaced_and_the_prose_kept(quick, tmp_path):
     page.write_text("no markers\n")
     with pytest.raises(ValueError, match="results-start"):
         report.update_docs(record, page, "_static/plot.png")
+
+
+def test_lean_engines_agree_with_numpy_and_print_ratios(capsys):
+    lean = _load("lean_engine")
+    assert lean.main(["--rounds", "1", "--calls", "20"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines[1:]] == ["numpy", "lean", "checked", "minigrad"]
+    assert all(line.endswith("agrees") for line in lines[1:])
+
+
+def test_the_checked_lean_engine_does_its_checks():
+    tensor = _load("lean_engine").make_engine(True)
+    a, b = tensor(np.ones(2), requires_grad=True), tensor(np.full(2, 3.0), requires_grad=True)
+    out = (a * b).sum()
+    a.version[0] += 1  # as an in-place op on ``a`` would
+    with pytest.raises(RuntimeError, match="modified in place"):
+        out.backward()
+    with pytest.raises(TypeError, match="mixed dtypes"):
+        a * tensor(np.ones(2, np.float32))
+    (a * b).sum().backward()
+    np.testing.assert_array_equal(a.grad.data, [3.0, 3.0])
