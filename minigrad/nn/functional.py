@@ -206,10 +206,13 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     x = input._data
     if x.dtype.kind != "f":
         raise TypeError(f"binary_cross_entropy(): input must be floating point, got {x.dtype}")
-    if np.any((x < 0) | (x > 1)):
+    if not np.all((x >= 0) & (x <= 1)):  # nan fails too, as in PyTorch
         raise RuntimeError("binary_cross_entropy(): all elements of input should be between "
                            "0 and 1")
-    y = target._data.astype(x.dtype, copy=False)
+    if target.dtype != x.dtype:
+        raise RuntimeError(f"binary_cross_entropy(): expected a target of the input's dtype "
+                           f"{x.dtype}, got {target.dtype}")
+    y = target._data
     w = _constant_array("binary_cross_entropy", "weight", weight, x.dtype, x.shape)
     with np.errstate(divide="ignore"):
         data = (y - 1) * np.maximum(np.log1p(-x), -100) - y * np.maximum(np.log(x), -100)
@@ -260,10 +263,12 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
     name = "binary_cross_entropy_with_logits"
     _check_reduction(reduction)
     _check_pair(name, input, target)
-    x = input._data
-    if x.dtype.kind != "f":
-        raise TypeError(f"{name}(): input must be floating point, got {x.dtype}")
-    y = target._data.astype(x.dtype, copy=False)
+    x, y = input._data, target._data
+    if x.dtype.kind != "f" or y.dtype.kind != "f":
+        raise RuntimeError(f"{name}(): input and target must be floating point, got "
+                           f"{x.dtype} and {y.dtype}")
+    if x.dtype != y.dtype:  # computed in the wider dtype, as in PyTorch
+        x, y = (a.astype(np.promote_types(x.dtype, y.dtype), copy=False) for a in (x, y))
     w = _constant_array(name, "weight", weight, x.dtype, x.shape)
     pw = _constant_array(name, "pos_weight", pos_weight, x.dtype, x.shape)
     with np.errstate(under="ignore"):  # exp(-|x|) underflows to 0 for |x| > 745: harmless
@@ -280,7 +285,8 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
 
 # ---------------------------------------------------------------------- class losses
 def _class_weight(name: str, weight: Tensor | None, classes: int,
-                  dtype: np.dtype) -> np.ndarray | None:
+                  dtype: np.dtype) -> Tensor | None:
+    """A per-class weight, checked: a Tensor of shape ``(classes,)`` in the input's dtype."""
     if weight is None:
         return None
     if not isinstance(weight, Tensor):
@@ -289,7 +295,10 @@ def _class_weight(name: str, weight: Tensor | None, classes: int,
         raise RuntimeError(f"{name}(): weight tensor should be defined either for all "
                            f"{classes} classes or no classes but got weight tensor of shape: "
                            f"{list(weight.shape)}")
-    return weight._data.astype(dtype, copy=False)
+    if weight.dtype != dtype:
+        raise RuntimeError(f"{name}(): expected a weight of the input's dtype {dtype}, got "
+                           f"{weight.dtype}")
+    return weight
 
 
 def _class_dim(name: str, input: Any) -> int:
@@ -346,9 +355,9 @@ def _index_loss(name: str, log_probs: Tensor, target: Any, weight: Tensor | None
     if not isinstance(target, Tensor):
         raise TypeError(f"{name}(): argument 'target' must be Tensor, not "
                         f"{type(target).__name__}")
-    if target.dtype.kind not in "iu":
-        raise TypeError(f"{name}(): class-index targets must be an integer tensor, got "
-                        f"{target.dtype}")
+    if target.dtype not in (np.int64, np.uint8):
+        raise RuntimeError(f"{name}(): expected class-index targets of dtype int64 (or "
+                           f"uint8), got {target.dtype}")
     if target.shape != expected:
         raise ValueError(f"{name}(): expected a target of shape {tuple(expected)} for input "
                          f"of shape {tuple(log_probs.shape)} (the input without its class "
@@ -362,7 +371,11 @@ def _index_loss(name: str, log_probs: Tensor, target: Any, weight: Tensor | None
                          f"(the input has {classes} classes)")
     everything_valid = bool(valid.all())
     index = np.expand_dims(t if everything_valid else np.where(valid, t, 0), dim)
-    class_weight = _class_weight(name, weight, classes, x.dtype)
+    weight = _class_weight(name, weight, classes, x.dtype)
+    if weight is not None and weight._requires_grad and is_grad_enabled():
+        raise RuntimeError(f"{name}(): the derivative for 'weight' is not implemented for "
+                           f"class-index targets; pass weight.detach()")
+    class_weight = None if weight is None else weight._data
     if class_weight is None:
         target_weight = np.ones(index.shape, x.dtype) if everything_valid else \
             np.expand_dims(valid, dim).astype(x.dtype)
@@ -479,12 +492,15 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, *
     if target.shape != input.shape:
         raise ValueError(f"cross_entropy(): class-probability targets must have the input's "
                          f"shape {tuple(input.shape)}, got {tuple(target.shape)}")
+    if ignore_index != -100:
+        raise RuntimeError("cross_entropy(): ignore_index is not supported for class-"
+                           "probability (floating point) targets")
     classes = input.shape[dim]
     probabilities = target if not label_smoothing else \
         ops.add(ops.mul(target, 1 - label_smoothing), label_smoothing / classes)
     class_weight = _class_weight("cross_entropy", weight, classes, log_probs.dtype)
-    coefficient: Any = -1.0 if class_weight is None else _new(
-        -class_weight.reshape((classes,) + (1,) * (input.ndim - dim - 1)))
+    coefficient: Any = -1.0 if class_weight is None else ops.neg(
+        ops.reshape(class_weight, (classes,) + (1,) * (input.ndim - dim - 1)))
     loss = ops.sum(ops.mul(log_probs, ops.mul(probabilities, coefficient)), dim)
     if reduction == "none":
         return loss

@@ -300,14 +300,37 @@ def test_class_losses_report_bad_targets():
         F.cross_entropy(logits, minigrad.zeros(4, 1, dtype=minigrad.int64))
     with pytest.raises(IndexError, match="Target 3 is out of bounds"):
         F.nll_loss(logits, minigrad.tensor([0, 1, 2, 3]))
-    with pytest.raises(TypeError, match="integer tensor"):
-        F.nll_loss(logits, minigrad.zeros(4))
+    for dtype in (minigrad.float32, minigrad.int32):  # PyTorch takes int64 or uint8 only
+        with pytest.raises(RuntimeError, match="dtype int64"):
+            F.nll_loss(logits, minigrad.zeros(4, dtype=dtype))
+    with pytest.raises(RuntimeError, match="ignore_index is not supported"):
+        F.cross_entropy(logits, minigrad.zeros(4, 3), ignore_index=0)
+    with pytest.raises(RuntimeError, match="weight of the input's dtype float32"):
+        F.cross_entropy(logits, minigrad.tensor([0, 1, 2, 0]), minigrad.ones(3).double())
+    weight = minigrad.ones(3, requires_grad=True)  # PyTorch: not differentiable there
+    with pytest.raises(RuntimeError, match="derivative for 'weight'"):
+        F.cross_entropy(logits, minigrad.tensor([0, 1, 2, 0]), weight)
+    with minigrad.no_grad():
+        F.cross_entropy(logits, minigrad.tensor([0, 1, 2, 0]), weight)
     with pytest.raises(ValueError, match=r"must have the input's shape \(4, 3\)"):
         F.cross_entropy(logits, minigrad.zeros(4, 2))
     with pytest.raises(RuntimeError, match="for all 3 classes"):
         F.cross_entropy(logits, minigrad.tensor([0, 1, 2, 0]), minigrad.ones(2))
     with pytest.raises(ValueError, match="label_smoothing"):
         F.cross_entropy(logits, minigrad.tensor([0, 1, 2, 0]), label_smoothing=1.5)
+
+
+def test_cross_entropy_probability_targets_differentiate_the_class_weight():
+    rng = np.random.default_rng(0)
+    logits, target = rng.normal(size=(4, 3, 2)), rng.dirichlet(np.ones(3), (4, 2))
+    target, weight = target.transpose(0, 2, 1), rng.uniform(0.5, 2, 3)
+    grads = []
+    for lib, fn in ((minigrad, F.cross_entropy), (torch, TF.cross_entropy)):
+        x, w = (lib.tensor(a, requires_grad=True) for a in (logits, weight))
+        fn(x, lib.tensor(target), w, label_smoothing=0.1).backward()
+        grads.append([np.asarray(t.grad) for t in (x, w)])
+    for ours, theirs in zip(*grads, strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12)
 
 
 # ---------------------------------------------------------------------- one_hot

@@ -500,6 +500,9 @@ def test_module_list_and_dict():
     heads.update({"d": nn.Sigmoid()})
     assert [type(m).__name__ for m in heads.values()] == ["Linear", "Tanh", "Sigmoid"]
     assert names(heads.named_parameters()) == ["a.weight", "a.bias"]
+    copy = nn.ModuleDict(heads)  # a ModuleDict is taken as a mapping, as in PyTorch
+    copy.update(nn.ModuleDict({"e": nn.ReLU()}))
+    assert list(copy) == ["a", "c", "d", "e"] and copy["a"] is heads["a"]
     heads.clear()
     assert len(heads) == 0
     with pytest.raises(ValueError, match="element #0"):
