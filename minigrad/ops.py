@@ -642,34 +642,55 @@ MeanBackward0 = type("MeanBackward0", (MeanBackward1,), {"__slots__": ()})
 
 
 @derivative
-def VarBackward0(xp, grad, out, inputs, needs, axes, keepdim, divisor):
+def VarBackward0(xp, grad, out, inputs, needs, axes, keepdim, scale):
+    # scale: 2 / (N - correction), inf or negative without degrees of freedom, as in PyTorch
     (x,) = inputs
     centered = x - xp.sum(x, axes, True) / _count(x.shape, axes)
-    return (_kept(grad, x.shape, axes, keepdim) * centered * (2 / divisor),)
+    with np.errstate(invalid="ignore"):  # inf * 0
+        return (_kept(grad, x.shape, axes, keepdim) * centered * scale,)
+
+
+@derivative
+def StdBackward0(xp, grad, out, inputs, needs, axes, keepdim, scale):
+    # d std = d var / (2 std), and 0 where std is 0 (PyTorch's choice, not 0 / 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        grad = xp.where(out == 0, 0.0, grad / (2 * out))
+    return VarBackward0.formula(xp, grad, out, inputs, needs, axes, keepdim, scale)
 
 
 def var(input: Tensor, dim: Dim = None, *, correction: float | None = None,
         keepdim: bool = False, unbiased: bool | None = None) -> Tensor:
     """Variance over ``dim`` with Bessel's ``correction`` (1 by default, as in PyTorch)."""
-    input = _tensor("var", input)
-    _require_float("var", input)
+    return _moment("var", VarBackward0, input, dim, correction, keepdim, unbiased)
+
+
+def _moment(name: str, node_type: type, input: Tensor, dim: Dim, correction: float | None,
+            keepdim: bool, unbiased: bool | None) -> Tensor:
+    """The variance (``VarBackward0``) or its square root (``StdBackward0``)."""
+    input = _tensor(name, input)
+    _require_float(name, input)
     if isinstance(dim, builtins.bool):  # var(x, False): the old ``unbiased`` position
         unbiased, dim = dim, None
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
-    axes = _dims("var", dim, input.ndim)
-    divisor = builtins.max(_count(input.shape, axes) - correction, 0)
+    axes = _dims(name, dim, input.ndim)
+    dof = _count(input.shape, axes) - correction
     x = input._data
     with np.errstate(invalid="ignore", divide="ignore"):
         centered = x - np.mean(x, axis=axes, keepdims=True) if x.size else x
-        data = np.sum(centered * centered, axis=axes, keepdims=keepdim) / x.dtype.type(divisor)
-    return record(VarBackward0, data, (input,), axes, keepdim, divisor, save=(input,))
+        data = np.sum(centered * centered, axis=axes, keepdims=keepdim) / \
+            x.dtype.type(builtins.max(dof, 0))
+        scale = float(np.float64(2) / dof)
+    if node_type is StdBackward0:
+        return record(node_type, np.sqrt(data), (input,), axes, keepdim, scale,
+                      save=(input,), save_out=True)
+    return record(node_type, data, (input,), axes, keepdim, scale, save=(input,))
 
 
 def std(input: Tensor, dim: Dim = None, *, correction: float | None = None,
         keepdim: bool = False, unbiased: bool | None = None) -> Tensor:
-    """Standard deviation: the square root of :func:`var`."""
-    return sqrt(var(input, dim, correction=correction, keepdim=keepdim, unbiased=unbiased))
+    """Standard deviation: the square root of :func:`var` (its gradient is 0 where it is 0)."""
+    return _moment("std", StdBackward0, input, dim, correction, keepdim, unbiased)
 
 
 @derivative

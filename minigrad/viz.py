@@ -336,6 +336,8 @@ _RULES: dict[str, tuple[str, str]] = {
                       "da = broadcast(g, a.shape) / N"),
     "VarBackward0": ("variance: each element's slope is 2 (a - mean(a)) / (N - correction)",
                      "da = g * 2 * (a - mean(a)) / (N - correction)"),
+    "StdBackward0": ("standard deviation: the variance's slope divided by 2 std (0 where std "
+                     "is 0)", "da = g * (a - mean(a)) / ((N - correction) * out)"),
     "AmaxBackward0": ("a maximum sends the gradient to the element(s) holding it, split evenly "
                       "between ties", "da = g * [a == out] / (number of ties)"),
     "MaxBackward0": ("max along a dim sends the gradient to the selected index",

@@ -612,6 +612,22 @@ def test_gradients_at_ties_and_kinks_match_torch(name: str, case_data: Any) -> N
     compare_with_torch(fn, case_data.draw(with_ties(count), label="case"))
 
 
+@pytest.mark.parametrize("values", [[2.0, 2.0, 2.0], [[1.0, 3.0], [2.0, 2.0]], [5.0], [[4.0]]])
+def test_std_and_var_where_they_are_zero_or_have_no_degrees_of_freedom(values) -> None:
+    # std's gradient is 0 where std is 0 (not 0 / 0); var's is nan with nothing to divide by
+    fns = [lambda lib, x: x.std(), lambda lib, x: x.std(-1, keepdim=True).sum(),
+           lambda lib, x: x.var(), lambda lib, x: lib.var(x, 0, correction=2).sum()]
+    for fn in fns:
+        grads = []
+        for lib in (minigrad, torch):
+            x = lib.tensor(values, dtype=lib.float64, requires_grad=True)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # PyTorch warns of no degrees of freedom
+                fn(lib, x).backward()
+            grads.append(np.asarray(x.grad))
+        np.testing.assert_array_equal(*grads)
+
+
 # ---------------------------------------------------------------------- no gradient
 NO_GRADIENT = {
     "eq": lambda lib, x, y: x == y, "ne": lambda lib, x, y: x != y,
