@@ -149,8 +149,25 @@ def test_binary_cross_entropy_clamps_its_logs_like_torch():
     loss.sum().backward()
     expected.sum().backward()
     assert_close(ours.grad.numpy(), theirs.grad.numpy())
-    with pytest.raises(RuntimeError, match="between 0 and 1"):
-        F.binary_cross_entropy(minigrad.tensor([1.5]), minigrad.tensor([1.0]))
+    for bad in (1.5, float("nan")):  # PyTorch rejects nan too
+        with pytest.raises(RuntimeError, match="between 0 and 1"):
+            F.binary_cross_entropy(minigrad.tensor([bad]), minigrad.tensor([1.0]))
+
+
+def test_binary_cross_entropies_check_target_dtypes_like_torch():
+    x = [0.2, 0.7]
+    for target in (minigrad.tensor([0.0, 1.0], dtype=minigrad.float64), minigrad.tensor([0, 1])):
+        with pytest.raises(RuntimeError, match="target of the input's dtype float32"):
+            F.binary_cross_entropy(minigrad.tensor(x), target)
+    with pytest.raises(RuntimeError, match="must be floating point"):
+        F.binary_cross_entropy_with_logits(minigrad.tensor(x), minigrad.tensor([0, 1]))
+    # a wider float target: computed in its dtype, as in PyTorch
+    ours = F.binary_cross_entropy_with_logits(
+        minigrad.tensor(x), minigrad.tensor([0.0, 1.0], dtype=minigrad.float64))
+    theirs = TF.binary_cross_entropy_with_logits(
+        torch.tensor(x), torch.tensor([0.0, 1.0], dtype=torch.float64))
+    assert ours.dtype == minigrad.float64 and theirs.dtype == torch.float64
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-8)  # (torch's formula)
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
